@@ -1,0 +1,9 @@
+import type { JWTVerifyGetKey } from 'jose';
+
+/** Where the public keys that sign callers' tokens come from (the issuer's JWKS, or the development issuer). */
+export abstract class SigningKeys {
+  abstract readonly issuer: string;
+  abstract readonly audience: string;
+  abstract readonly allowedTenants?: string[];
+  abstract keyResolver(): Promise<JWTVerifyGetKey>;
+}

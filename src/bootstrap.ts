@@ -1,0 +1,69 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module';
+import type { AppConfig } from './config/app-config';
+import { openDatabase, type DatabaseConnection } from './database/database-connection';
+import { DEFAULT_MIGRATIONS_DIR } from './database/migrations-dir';
+import { configureFastify, correlationIdFor } from './http/fastify-setup';
+import { RAW_BODY_LIMIT_BYTES } from './http/json-body';
+import { createRootLogger, PinoLoggerService } from './http/pino-logger.service';
+import { ProblemDto } from './http/problem.dto';
+import { loadPolicyFile } from './policy/policy-file';
+
+export interface GateApp {
+  app: NestFastifyApplication;
+  database: DatabaseConnection;
+  logger: Logger;
+}
+
+/** Builds the whole gate (not listening yet): shared by main.ts and the end-to-end tests. */
+export async function createGateApp(config: AppConfig, logger: Logger = createRootLogger(config.logLevel)): Promise<GateApp> {
+  const policy = loadPolicyFile(config.policyFile);
+  const database = await openDatabase({
+    databaseUrl: config.database.url,
+    dataDir: config.database.dataDir,
+    poolMax: config.database.poolMax,
+    migrationsDir: DEFAULT_MIGRATIONS_DIR,
+    onPoolError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
+  });
+  try {
+    const adapter = new FastifyAdapter({
+      bodyLimit: RAW_BODY_LIMIT_BYTES,
+      trustProxy: config.trustProxy,
+      genReqId: correlationIdFor,
+      logger: false,
+    });
+    const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, policy, database }), adapter, {
+      bodyParser: false,
+      logger: new PinoLoggerService(logger),
+    });
+    configureFastify(app.getHttpAdapter().getInstance(), logger);
+    app.enableShutdownHooks();
+    setUpOpenApi(app);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    return { app, database, logger };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+function setUpOpenApi(app: NestFastifyApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('autopilot-gate')
+      .setDescription(
+        'Gate in front of Microsoft Graph unassignResourceAccountFromDevice. Errors are RFC 9457 application/problem+json ' +
+          '(Graph-shaped on the /graph facade) with a stable `code`.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Entra ID access token for the gate' })
+      .build(),
+    { extraModels: [ProblemDto] },
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+}

@@ -1,0 +1,193 @@
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+const commaList = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+
+const optionalUrl = z.url().optional();
+
+/** Every variable the service reads. Nothing outside src/config touches process.env. */
+export const environmentSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    TRUST_PROXY: booleanFlag.default(false),
+
+    DATABASE_URL: z.string().min(1).optional(),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    DATA_DIR: z.string().default('./.data'),
+
+    AUTH_ISSUER: optionalUrl,
+    AUTH_AUDIENCE: z.string().min(1).optional(),
+    AUTH_JWKS_URI: optionalUrl,
+    AUTH_ALLOWED_TENANTS: commaList.optional(),
+    AUTH_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
+
+    POLICY_FILE: z.string().default('config/policy.yaml'),
+
+    TICKET_PROVIDER: z.enum(['servicenow', 'local']).optional(),
+    TICKET_PATTERN: z.string().default('^CHG[0-9]{7,}$'),
+    SERVICENOW_INSTANCE_URL: optionalUrl,
+    SERVICENOW_USERNAME: z.string().min(1).optional(),
+    SERVICENOW_PASSWORD: z.string().min(1).optional(),
+    SERVICENOW_CLIENT_ID: z.string().min(1).optional(),
+    SERVICENOW_CLIENT_SECRET: z.string().min(1).optional(),
+    SERVICENOW_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+
+    GRAPH_MODE: z.enum(['live', 'simulated']).optional(),
+    GRAPH_BASE_URL: z.url().default('https://graph.microsoft.com/beta'),
+    GRAPH_SCOPE: z.string().optional(),
+    GRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+
+    AZURE_TENANT_ID: z.string().min(1).optional(),
+    AZURE_CLIENT_ID: z.string().min(1).optional(),
+    AZURE_CLIENT_SECRET: z.string().min(1).optional(),
+    AZURE_CLIENT_CERTIFICATE_PATH: z.string().min(1).optional(),
+    AZURE_CLIENT_CERTIFICATE_PASSWORD: z.string().min(1).optional(),
+    AZURE_FEDERATED_TOKEN_FILE: z.string().min(1).optional(),
+    AZURE_AUTHORITY_HOST: optionalUrl,
+    AZURE_DISABLE_INSTANCE_DISCOVERY: booleanFlag.default(false),
+  })
+  .superRefine((env, context) => {
+    const problem = (path: string, message: string) =>
+      context.addIssue({ code: 'custom', path: [path], message });
+    const production = env.NODE_ENV === 'production';
+    const liveGraph = (env.GRAPH_MODE ?? (env.AZURE_TENANT_ID ? 'live' : 'simulated')) === 'live';
+
+    if (env.AUTH_ISSUER && !env.AUTH_AUDIENCE) problem('AUTH_AUDIENCE', 'required when AUTH_ISSUER is set');
+    if (production && !env.AUTH_ISSUER) {
+      problem('AUTH_ISSUER', 'required in production (the development token issuer is refused)');
+    }
+    if (production && !liveGraph) problem('GRAPH_MODE', 'the simulated Graph tenant is refused in production');
+    if (liveGraph && !env.AZURE_TENANT_ID) problem('AZURE_TENANT_ID', 'required for the live Graph');
+    if (liveGraph && !env.AZURE_CLIENT_ID && !env.AZURE_FEDERATED_TOKEN_FILE) {
+      problem('AZURE_CLIENT_ID', 'required for the live Graph (except for a system-assigned managed identity)');
+    }
+    if (env.TICKET_PROVIDER === 'servicenow' || (!env.TICKET_PROVIDER && env.SERVICENOW_INSTANCE_URL)) {
+      if (!env.SERVICENOW_INSTANCE_URL) problem('SERVICENOW_INSTANCE_URL', 'required for TICKET_PROVIDER=servicenow');
+      const basic = env.SERVICENOW_USERNAME && env.SERVICENOW_PASSWORD;
+      const oauth = env.SERVICENOW_CLIENT_ID && env.SERVICENOW_CLIENT_SECRET;
+      if (!basic && !oauth) {
+        problem('SERVICENOW_USERNAME', 'set SERVICENOW_USERNAME/PASSWORD or SERVICENOW_CLIENT_ID/CLIENT_SECRET');
+      }
+    }
+    try {
+      new RegExp(env.TICKET_PATTERN);
+    } catch {
+      problem('TICKET_PATTERN', 'is not a valid regular expression');
+    }
+  });
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export interface AppConfig {
+  production: boolean;
+  host: string;
+  port: number;
+  logLevel: Environment['LOG_LEVEL'];
+  trustProxy: boolean;
+  database: { url?: string; poolMax: number; dataDir: string };
+  auth:
+    | { mode: 'entra'; issuer: string; audience: string; jwksUri?: string; allowedTenants?: string[]; clockSkewSeconds: number }
+    | { mode: 'development'; dataDir: string; clockSkewSeconds: number };
+  policyFile: string;
+  tickets: {
+    pattern: RegExp;
+    provider: 'servicenow' | 'local';
+    serviceNow?: {
+      instanceUrl: string;
+      timeoutMs: number;
+      credentials: { kind: 'basic'; username: string; password: string } | { kind: 'oauth'; clientId: string; clientSecret: string };
+    };
+  };
+  graph: {
+    mode: 'live' | 'simulated';
+    baseUrl: string;
+    scope: string;
+    timeoutMs: number;
+    credential: {
+      tenantId?: string;
+      clientId?: string;
+      clientSecret?: string;
+      certificatePath?: string;
+      certificatePassword?: string;
+      federatedTokenFile?: string;
+      authorityHost?: string;
+      disableInstanceDiscovery: boolean;
+    };
+  };
+}
+
+export class InvalidConfigurationError extends Error {}
+
+export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
+  const parsed = environmentSchema.safeParse(withoutEmptyValues(env));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+    throw new InvalidConfigurationError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return toAppConfig(parsed.data);
+}
+
+function withoutEmptyValues(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => !!entry[1]));
+}
+
+function toAppConfig(env: Environment): AppConfig {
+  const serviceNowSelected = env.TICKET_PROVIDER === 'servicenow' || (!env.TICKET_PROVIDER && !!env.SERVICENOW_INSTANCE_URL);
+  return {
+    production: env.NODE_ENV === 'production',
+    host: env.HOST,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    trustProxy: env.TRUST_PROXY,
+    database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, dataDir: env.DATA_DIR },
+    auth: env.AUTH_ISSUER
+      ? {
+          mode: 'entra',
+          issuer: env.AUTH_ISSUER,
+          audience: env.AUTH_AUDIENCE!,
+          jwksUri: env.AUTH_JWKS_URI,
+          allowedTenants: env.AUTH_ALLOWED_TENANTS,
+          clockSkewSeconds: env.AUTH_CLOCK_SKEW_SECONDS,
+        }
+      : { mode: 'development', dataDir: env.DATA_DIR, clockSkewSeconds: env.AUTH_CLOCK_SKEW_SECONDS },
+    policyFile: env.POLICY_FILE,
+    tickets: {
+      pattern: new RegExp(env.TICKET_PATTERN),
+      provider: serviceNowSelected ? 'servicenow' : 'local',
+      serviceNow: serviceNowSelected
+        ? {
+            instanceUrl: env.SERVICENOW_INSTANCE_URL!.replace(/\/+$/, ''),
+            timeoutMs: env.SERVICENOW_TIMEOUT_MS,
+            credentials:
+              env.SERVICENOW_CLIENT_ID && env.SERVICENOW_CLIENT_SECRET
+                ? { kind: 'oauth', clientId: env.SERVICENOW_CLIENT_ID, clientSecret: env.SERVICENOW_CLIENT_SECRET }
+                : { kind: 'basic', username: env.SERVICENOW_USERNAME!, password: env.SERVICENOW_PASSWORD! },
+          }
+        : undefined,
+    },
+    graph: {
+      mode: env.GRAPH_MODE ?? (env.AZURE_TENANT_ID ? 'live' : 'simulated'),
+      baseUrl: env.GRAPH_BASE_URL.replace(/\/+$/, ''),
+      scope: env.GRAPH_SCOPE ?? `${new URL(env.GRAPH_BASE_URL).origin}/.default`,
+      timeoutMs: env.GRAPH_TIMEOUT_MS,
+      credential: {
+        tenantId: env.AZURE_TENANT_ID,
+        clientId: env.AZURE_CLIENT_ID,
+        clientSecret: env.AZURE_CLIENT_SECRET,
+        certificatePath: env.AZURE_CLIENT_CERTIFICATE_PATH,
+        certificatePassword: env.AZURE_CLIENT_CERTIFICATE_PASSWORD,
+        federatedTokenFile: env.AZURE_FEDERATED_TOKEN_FILE,
+        authorityHost: env.AZURE_AUTHORITY_HOST,
+        disableInstanceDiscovery: env.AZURE_DISABLE_INSTANCE_DISCOVERY,
+      },
+    },
+  };
+}

@@ -1,0 +1,133 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { Client, Pool } from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client';
+import { applyMigrations, listPendingMigrations } from './migration-runner';
+import { createPgSqlExecutor, createPgliteSqlExecutor, type SqlExecutor } from './sql-executor';
+
+export type DatabaseKind = 'postgres' | 'pglite';
+
+export interface DatabaseLocation {
+  /** Production: a real PostgreSQL. Without it, an embedded PGlite persisted at dataDir. */
+  databaseUrl?: string;
+  dataDir: string;
+}
+
+export interface OpenDatabaseOptions extends DatabaseLocation {
+  poolMax?: number;
+  migrationsDir: string;
+  /** Errors of idle pooled connections (e.g. the server restarted); pg has already discarded them. */
+  onPoolError?: (error: Error) => void;
+}
+
+export interface DatabaseConnection {
+  kind: DatabaseKind;
+  prisma: PrismaClient;
+  sql: SqlExecutor;
+  close(): Promise<void>;
+}
+
+/** One session only: what the migration runner needs, without a Prisma client. */
+export interface SqlSession {
+  kind: DatabaseKind;
+  sql: SqlExecutor;
+  close(): Promise<void>;
+}
+
+export interface DatabaseReadiness {
+  reachable: boolean;
+  pendingMigrations: string[];
+}
+
+// Bounds how long a query waits for a connection, so a readiness probe answers while the server is away.
+const CONNECTION_TIMEOUT_MS = 10_000;
+
+/** Opens the database and applies pending migrations before anyone can use it. */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseConnection> {
+  return options.databaseUrl ? openPostgres({ ...options, databaseUrl: options.databaseUrl }) : openEmbedded(options);
+}
+
+export async function isDatabaseReady(connection: DatabaseConnection, migrationsDir: string): Promise<DatabaseReadiness> {
+  try {
+    await connection.sql.query('SELECT 1');
+  } catch {
+    return { reachable: false, pendingMigrations: [] };
+  }
+  return { reachable: true, pendingMigrations: await listPendingMigrations(connection.sql, migrationsDir) };
+}
+
+export async function openSqlSession(location: DatabaseLocation): Promise<SqlSession> {
+  if (location.databaseUrl) {
+    const client = new Client({ connectionString: location.databaseUrl, connectionTimeoutMillis: CONNECTION_TIMEOUT_MS });
+    await client.connect();
+    return { kind: 'postgres', sql: createPgSqlExecutor(client), close: () => client.end() };
+  }
+  const database = await openPglite(location.dataDir);
+  return { kind: 'pglite', sql: createPgliteSqlExecutor(database), close: () => database.close() };
+}
+
+async function openPostgres(options: OpenDatabaseOptions & { databaseUrl: string }): Promise<DatabaseConnection> {
+  const pool = new Pool({
+    connectionString: options.databaseUrl,
+    max: options.poolMax,
+    connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
+  });
+  // Without a listener, an idle connection's error event would crash the process.
+  pool.on('error', (error) => options.onPoolError?.(error));
+  try {
+    await migrateOnOneConnection(pool, options.migrationsDir);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    kind: 'postgres',
+    prisma,
+    sql: createPgSqlExecutor(pool),
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+async function migrateOnOneConnection(pool: Pool, migrationsDir: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await applyMigrations(createPgSqlExecutor(client), migrationsDir);
+    client.release();
+  } catch (error) {
+    // Destroy rather than reuse a session that may still hold the lock or an aborted transaction.
+    client.release(true);
+    throw error;
+  }
+}
+
+async function openEmbedded(options: OpenDatabaseOptions): Promise<DatabaseConnection> {
+  const database = await openPglite(options.dataDir);
+  const sql = createPgliteSqlExecutor(database);
+  try {
+    await applyMigrations(sql, options.migrationsDir);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(database) });
+  return {
+    kind: 'pglite',
+    prisma,
+    sql,
+    close: async () => {
+      await prisma.$disconnect();
+      await database.close();
+    },
+  };
+}
+
+async function openPglite(dataDir: string): Promise<PGlite> {
+  await mkdir(dataDir, { recursive: true });
+  return PGlite.create(dataDir);
+}

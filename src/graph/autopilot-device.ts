@@ -1,0 +1,48 @@
+/**
+ * The device as read from Graph before the action: what policies match on and what the attempt records.
+ * Only these fields are kept; the resource also carries secrets (deviceAccountPassword) that must never be stored.
+ */
+export interface AutopilotDevice {
+  id: string;
+  serialNumber: string | null;
+  groupTag: string | null;
+  displayName: string | null;
+  resourceName: string | null;
+  userPrincipalName: string | null;
+  addressableUserName: string | null;
+  manufacturer: string | null;
+  model: string | null;
+  enrollmentState: string | null;
+  deploymentProfileAssignmentStatus: string | null;
+  azureAdDeviceId: string | null;
+  managedDeviceId: string | null;
+}
+
+const DEVICE_FIELDS = [
+  'serialNumber',
+  'groupTag',
+  'displayName',
+  'resourceName',
+  'userPrincipalName',
+  'addressableUserName',
+  'manufacturer',
+  'model',
+  'enrollmentState',
+  'deploymentProfileAssignmentStatus',
+  'azureAdDeviceId',
+  'managedDeviceId',
+] as const;
+
+export function autopilotDeviceFrom(id: string, entity: Record<string, unknown>): AutopilotDevice {
+  const device = { id: typeof entity.id === 'string' ? entity.id : id } as AutopilotDevice;
+  for (const field of DEVICE_FIELDS) {
+    const value = entity[field];
+    device[field] = typeof value === 'string' ? value : null;
+  }
+  return device;
+}
+
+/** Graph reports "no resource account" as an empty or absent resourceName. */
+export function hasResourceAccount(device: AutopilotDevice): boolean {
+  return !!device.resourceName && device.resourceName.trim().length > 0;
+}

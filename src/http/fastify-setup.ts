@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { problemFromError } from './problem-from-error';
+import { sendProblem } from './problem-response';
+
+const CORRELATION_ID = /^[\w-]{8,100}$/;
+
+/** A caller's X-Request-Id is kept when it looks like an id; otherwise the gate makes one. */
+export function correlationIdFor(request: IncomingMessage): string {
+  const header = request.headers['x-request-id'];
+  return typeof header === 'string' && CORRELATION_ID.test(header) ? header : randomUUID();
+}
+
+/**
+ * Request bodies are handed to handlers as text, whatever their media type, so the handlers (and the unassign
+ * use case, which must audit bad input) judge them; Fastify itself only enforces the outer size limit.
+ */
+export function configureFastify(fastify: FastifyInstance, logger: Logger): void {
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    logger.info(
+      { correlationId: request.id, method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+  // Errors raised by Fastify before a Nest handler runs (body over the limit, ...) still leave as problem+json.
+  fastify.setErrorHandler((error, request, reply) => {
+    sendProblem(reply, request, problemFromError(error).problem);
+  });
+}

@@ -1,0 +1,28 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PROBLEM_TYPES, problemTypeUri } from './problem-code';
+import { ProblemError } from './problem.error';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** RFC 9457 body: the standard members, our stable `code`, the correlation id and the problem's extensions. */
+export function problemBody(problem: ProblemError, correlationId: string): Record<string, unknown> {
+  const { retryAfterSeconds, ...extensions } = problem.extensions;
+  return {
+    type: problemTypeUri(problem.code),
+    title: PROBLEM_TYPES[problem.code].title,
+    status: problem.status,
+    detail: problem.detail,
+    code: problem.code,
+    instance: `urn:uuid:${correlationId}`,
+    correlationId,
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+    ...extensions,
+  };
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: ProblemError): void {
+  const retryAfter = problem.extensions.retryAfterSeconds;
+  if (retryAfter !== undefined) void reply.header('retry-after', String(Math.ceil(retryAfter)));
+  if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
+  void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problemBody(problem, request.id));
+}

@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { createMongoAbility, type RawRuleOf } from '@casl/ability';
+import type { Principal } from '../auth/principal';
+import { Policy } from './policy-file';
+import type { AppAbility } from './policy-vocabulary';
+import { interpolateConditions } from './rule-interpolation';
+
+/** Builds a caller's CASL ability from the rules of the app roles in their token. */
+@Injectable()
+export class AbilityFactory {
+  constructor(private readonly policy: Policy) {}
+
+  forPrincipal(principal: Principal): AppAbility {
+    return createMongoAbility<AppAbility>(this.rulesFor(principal));
+  }
+
+  rulesFor(principal: Principal): RawRuleOf<AppAbility>[] {
+    const caller = { oid: principal.oid, tenantId: principal.tenantId, upn: principal.upn, appId: principal.appId };
+    const rules: RawRuleOf<AppAbility>[] = [];
+    for (const role of principal.roles) {
+      for (const rule of this.policy.roles[role] ?? []) {
+        // The role name travels as the rule's reason, so a decision can say which role allowed it.
+        const reason = rule.reason ?? `role ${role}`;
+        if (rule.conditions === undefined) {
+          rules.push({ ...rule, reason } as RawRuleOf<AppAbility>);
+          continue;
+        }
+        const conditions = interpolateConditions(rule.conditions, caller);
+        if (conditions !== undefined) rules.push({ ...rule, conditions, reason } as RawRuleOf<AppAbility>);
+      }
+    }
+    return rules;
+  }
+}

@@ -1,0 +1,25 @@
+import { Injectable } from '@nestjs/common';
+import { Policy } from '../policy/policy-file';
+import type { ChangeTicket } from './change-ticket';
+import { TicketProvider } from './ticket-provider';
+import { checkChangeTicket, type DeviceIdentity, type TicketRejection } from './ticket-rules';
+
+export interface TicketCheck {
+  ticket: ChangeTicket | null;
+  rejections: TicketRejection[];
+}
+
+/** Looks the change up and applies the policy's ticket rules to it, now. */
+@Injectable()
+export class ChangeTicketChecker {
+  constructor(
+    private readonly provider: TicketProvider,
+    private readonly policy: Policy,
+  ) {}
+
+  /** Throws TicketProviderUnavailableError when the ticket system cannot answer. */
+  async check(number: string, device: DeviceIdentity): Promise<TicketCheck> {
+    const ticket = await this.provider.findChange(number);
+    return { ticket, rejections: checkChangeTicket(number, ticket, device, this.policy.changeTickets, new Date()) };
+  }
+}

@@ -1,0 +1,65 @@
+import { Controller, Headers, HttpCode, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthenticatedByUseCase } from '../auth/public.decorator';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
+import { requestPart } from './command-from-request';
+import { clientRequestIdOf, GraphShapedErrorFilter } from './graph-shaped-error.filter';
+import { UNASSIGN_REFUSALS } from './unassign.controller';
+import { UnassignResourceAccountUseCase } from './unassign-resource-account.use-case';
+
+const DEVICES = 'graph/beta/deviceManagement/windowsAutopilotDeviceIdentities';
+const ACTION = 'unassignResourceAccountFromDevice';
+
+/** Same gate, same audit, Graph's URL shape: a Graph script points its base URL at the gate and adds two headers. */
+@ApiTags('graph facade')
+@ApiBearerAuth()
+@ApiHeader({ name: 'X-Change-Ticket', required: false, description: 'Change ticket number (required unless break-glass).' })
+@ApiHeader({ name: 'X-Justification', required: true, description: 'Why (10..1000 characters).' })
+@ApiProblemResponses(...UNASSIGN_REFUSALS)
+@UseFilters(GraphShapedErrorFilter)
+@Controller()
+export class GraphFacadeController {
+  constructor(private readonly unassign: UnassignResourceAccountUseCase) {}
+
+  @Post(`${DEVICES}/:deviceId/${ACTION}`)
+  @HttpCode(204)
+  @AuthenticatedByUseCase()
+  @ApiOperation({ summary: 'Graph-compatible unassignResourceAccountFromDevice (errors in Graph\'s shape, with attemptId in innerError)' })
+  @ApiNoContentResponse({ description: 'Unassigned.' })
+  async byDevice(
+    @Param('deviceId') deviceId: string,
+    @Headers('x-change-ticket') changeTicket: string | undefined,
+    @Headers('x-justification') justification: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    await this.execute([deviceId], { changeTicket, justification }, request, reply);
+  }
+
+  @Post(`${DEVICES}/:profileDeviceId/deploymentProfile/assignedDevices/:deviceId/${ACTION}`)
+  @HttpCode(204)
+  @AuthenticatedByUseCase()
+  @ApiOperation({ summary: 'The same action through the deployment profile path of the Graph documentation' })
+  @ApiNoContentResponse({ description: 'Unassigned.' })
+  async byProfileAssignment(
+    @Param('profileDeviceId') profileDeviceId: string,
+    @Param('deviceId') deviceId: string,
+    @Headers('x-change-ticket') changeTicket: string | undefined,
+    @Headers('x-justification') justification: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    await this.execute([profileDeviceId, deviceId], { changeTicket, justification }, request, reply);
+  }
+
+  private async execute(
+    deviceIds: string[],
+    headers: { changeTicket?: string; justification?: string },
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void> {
+    const result = await this.unassign.execute({ ...requestPart(request), entryPoint: 'graph-facade', deviceIds, headers });
+    void reply.header('request-id', request.id).header('client-request-id', clientRequestIdOf(request)).header('x-attempt-id', result.attemptId);
+  }
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { parseWithSchema, readJsonBody } from '../http/json-body';
+import { ProblemCode } from '../http/problem-code';
+import { ProblemError } from '../http/problem.error';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const unassignBodySchema = z
+  .object({
+    changeTicket: z.string().min(1).max(100).optional(),
+    justification: z.string().trim().min(10).max(1000),
+  })
+  .strict();
+
+/** What the caller asked for, however it was sent (v1 JSON body or Graph facade headers). */
+export interface UnassignRequestInput {
+  deviceIds: string[];
+  body?: { raw: unknown; contentType?: string };
+  headers?: { changeTicket?: string; justification?: string };
+}
+
+export interface UnassignRequest {
+  deviceId: string;
+  changeTicket?: string;
+  justification: string;
+}
+
+export interface UnassignRequestRules {
+  ticketPattern: RegExp;
+  /** Only callers who may bypass ChangeTicket (break-glass) may leave the ticket out. */
+  ticketRequired: boolean;
+}
+
+export function parseUnassignRequest(input: UnassignRequestInput, rules: UnassignRequestRules): UnassignRequest {
+  const badId = input.deviceIds.find((id) => !GUID.test(id));
+  if (badId !== undefined) throw new ProblemError(ProblemCode.InvalidRequest, 'The device id must be a GUID.', { errors: [{ path: 'deviceId', message: 'must be a GUID' }] });
+
+  const fields = input.body ? readJsonBody(input.body.raw, input.body.contentType) : { ...input.headers };
+  const { changeTicket, justification } = parseWithSchema(unassignBodySchema, fields);
+  if (changeTicket !== undefined && !rules.ticketPattern.test(changeTicket)) {
+    throw invalid('changeTicket', `must match ${rules.ticketPattern.source}`);
+  }
+  if (changeTicket === undefined && rules.ticketRequired) {
+    throw invalid('changeTicket', 'is required (only break-glass callers may omit it)');
+  }
+  return { deviceId: input.deviceIds.at(-1)!.toLowerCase(), changeTicket, justification };
+}
+
+function invalid(path: string, message: string): ProblemError {
+  return new ProblemError(ProblemCode.InvalidRequest, `${path}: ${message}`, { errors: [{ path, message }] });
+}

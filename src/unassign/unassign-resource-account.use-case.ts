@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { subject } from '@casl/ability';
+import { AttemptDraft } from '../attempts/attempt-draft';
+import { AttemptRepository } from '../attempts/attempt.repository';
+import { CallerAuthenticator } from '../auth/caller-authenticator.service';
+import type { Principal } from '../auth/principal';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/app-config.token';
+import { hasResourceAccount, type AutopilotDevice } from '../graph/autopilot-device';
+import { GraphClient } from '../graph/graph-client';
+import { ProblemCode } from '../http/problem-code';
+import { ProblemError } from '../http/problem.error';
+import { AbilityFactory } from '../policy/ability.factory';
+import { Policy } from '../policy/policy-file';
+import type { AppAbility } from '../policy/policy-vocabulary';
+import { ChangeTicketChecker } from '../tickets/change-ticket-checker.service';
+import { TicketProviderUnavailableError } from '../tickets/ticket-provider';
+import { AttemptRefusal, refusalForGraphFailure, refuse } from './attempt-refusal';
+import type { UnassignResourceAccountCommand, UnassignSucceeded } from './unassign-resource-account.command';
+import { parseUnassignRequest, type UnassignRequest } from './unassign-request';
+
+/**
+ * The one place that orders the steps of an unassign:
+ * authenticate -> validate -> may unassign at all -> record in flight -> read the device -> may unassign this one
+ * -> anything to unassign -> check the ticket -> forward -> record the outcome.
+ * Every request ends in exactly one attempt; nothing reaches Graph before its attempt is committed.
+ */
+@Injectable()
+export class UnassignResourceAccountUseCase {
+  private readonly logger = new Logger(UnassignResourceAccountUseCase.name);
+
+  constructor(
+    private readonly authenticator: CallerAuthenticator,
+    private readonly abilities: AbilityFactory,
+    private readonly tickets: ChangeTicketChecker,
+    private readonly graph: GraphClient,
+    private readonly attempts: AttemptRepository,
+    private readonly policy: Policy,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async execute(command: UnassignResourceAccountCommand): Promise<UnassignSucceeded> {
+    const attempt = new AttemptDraft({
+      entryPoint: command.entryPoint,
+      correlationId: command.correlationId,
+      clientIp: command.clientIp,
+      userAgent: command.userAgent,
+      deviceId: command.deviceIds.at(-1) ?? null,
+      policyVersion: this.policy.version,
+      simulated: this.graph.simulated,
+    });
+    try {
+      return await this.decideAndForward(command, attempt);
+    } catch (error) {
+      throw await this.settleRefusal(attempt, this.asRefusal(error, attempt));
+    }
+  }
+
+  private async decideAndForward(command: UnassignResourceAccountCommand, attempt: AttemptDraft): Promise<UnassignSucceeded> {
+    const principal = await this.authenticate(command, attempt);
+    const ability = this.abilities.forPrincipal(principal);
+    const breakGlass = ability.can('bypass', 'ChangeTicket');
+    const request = this.validate(command, attempt, breakGlass);
+
+    if (ability.cannot('unassign', 'AutopilotDevice')) {
+      throw refuse('policy_denied', ProblemCode.PolicyDenied, `Roles [${principal.roles.join(', ')}] allow no unassign at all.`);
+    }
+    await this.open(attempt);
+
+    const device = await this.readDevice(request.deviceId, attempt);
+    this.authorizeDevice(ability, device, attempt);
+    if (!hasResourceAccount(device)) {
+      throw refuse('nothing_to_unassign', ProblemCode.NothingToUnassign, `Device ${device.id} has no resource account; nothing was forwarded.`);
+    }
+    await this.checkTicket(request, device, breakGlass, attempt);
+
+    const result = await this.graph.unassignResourceAccount(device.id, randomUUID());
+    attempt.recordGraph(result.kind === 'error' ? result : { ...result, code: undefined });
+    if (result.kind !== 'ok') throw refusalForGraphFailure(result, device.id);
+
+    await this.settleQuietly(attempt, { outcome: 'succeeded', httpStatus: 200, errorCode: null });
+    return {
+      attemptId: attempt.id,
+      outcome: 'succeeded',
+      deviceId: device.id,
+      changeTicket: request.changeTicket ?? null,
+      breakGlass,
+      simulated: this.graph.simulated,
+      graph: { status: result.status, requestId: result.requestId ?? null, clientRequestId: result.clientRequestId },
+    };
+  }
+
+  private async authenticate(command: UnassignResourceAccountCommand, attempt: AttemptDraft): Promise<Principal> {
+    try {
+      const principal = await this.authenticator.authenticate(command.authorization);
+      attempt.recordActor(principal);
+      return principal;
+    } catch (error) {
+      if (error instanceof ProblemError) throw new AttemptRefusal('unauthenticated', error);
+      throw error;
+    }
+  }
+
+  private validate(command: UnassignResourceAccountCommand, attempt: AttemptDraft, breakGlass: boolean): UnassignRequest {
+    try {
+      const request = parseUnassignRequest(command, { ticketPattern: this.config.tickets.pattern, ticketRequired: !breakGlass });
+      attempt.recordRequest(request);
+      return request;
+    } catch (error) {
+      if (error instanceof ProblemError) throw new AttemptRefusal('invalid_request', error);
+      throw error;
+    }
+  }
+
+  /** Fail closed: if the in-flight row cannot be committed, nothing is sent to Graph. */
+  private async open(attempt: AttemptDraft): Promise<void> {
+    try {
+      await this.attempts.open(attempt);
+    } catch (error) {
+      this.logger.error({ err: error, attemptId: attempt.id }, 'attempt could not be recorded; nothing forwarded');
+      throw auditUnavailable();
+    }
+  }
+
+  private async readDevice(deviceId: string, attempt: AttemptDraft): Promise<AutopilotDevice> {
+    const result = await this.graph.getAutopilotDevice(deviceId, randomUUID());
+    if (result.kind !== 'ok') {
+      attempt.recordGraph(result);
+      throw refusalForGraphFailure(result, deviceId);
+    }
+    attempt.recordDevice(result.value);
+    return result.value;
+  }
+
+  private authorizeDevice(ability: AppAbility, device: AutopilotDevice, attempt: AttemptDraft): void {
+    const target = subject('AutopilotDevice', { ...device });
+    const rule = ability.relevantRuleFor('unassign', target);
+    if (!rule || rule.inverted) {
+      const reason = rule?.reason ?? `no rule allows unassign on a device with groupTag ${device.groupTag ?? '(none)'}`;
+      throw refuse('policy_denied', ProblemCode.PolicyDenied, `The policy does not allow you to unassign this device: ${reason}.`);
+    }
+    attempt.recordDecision('allowed', rule.reason ?? 'allowed by policy');
+  }
+
+  private async checkTicket(request: UnassignRequest, device: AutopilotDevice, breakGlass: boolean, attempt: AttemptDraft): Promise<void> {
+    if (breakGlass) {
+      attempt.recordTicket(null, true);
+      attempt.recordDecision('allowed', 'break-glass: change ticket check bypassed');
+      return;
+    }
+    let check;
+    try {
+      check = await this.tickets.check(request.changeTicket!, device);
+    } catch (error) {
+      if (!(error instanceof TicketProviderUnavailableError)) throw error;
+      throw refuse('ticket_rejected', ProblemCode.TicketProviderUnavailable, `Change ${request.changeTicket} could not be checked: ${error.message}.`);
+    }
+    attempt.recordTicket(check.ticket, false);
+    if (check.rejections.length > 0) {
+      const detail = `Change ${request.changeTicket} does not allow this action: ${check.rejections.map((r) => r.code).join(', ')}.`;
+      throw refuse('ticket_rejected', ProblemCode.ChangeTicketRejected, detail, { reasons: check.rejections });
+    }
+  }
+
+  private asRefusal(error: unknown, attempt: AttemptDraft): AttemptRefusal {
+    if (error instanceof AttemptRefusal) return error;
+    if (error instanceof ProblemError && error.code === ProblemCode.AuditUnavailable) return new AttemptRefusal('unknown', error);
+    this.logger.error({ err: error, attemptId: attempt.id }, 'unexpected error while deciding an unassign');
+    return new AttemptRefusal('unknown', new ProblemError(ProblemCode.InternalError, 'An unexpected error occurred.'));
+  }
+
+  /** Records how a refused attempt ended and returns the problem to answer with, carrying the attempt id. */
+  private async settleRefusal(attempt: AttemptDraft, refusal: AttemptRefusal): Promise<ProblemError> {
+    const { problem, outcome } = refusal;
+    if (problem.code === ProblemCode.AuditUnavailable) return problem;
+    if (attempt.facts.decision === null || outcome === 'policy_denied') attempt.recordDecision('denied', problem.detail);
+    const settlement = { outcome, httpStatus: problem.status, errorCode: problem.code };
+    if (!attempt.opened) {
+      try {
+        await this.attempts.settle(attempt, settlement);
+      } catch (error) {
+        this.logger.error({ err: error, attemptId: attempt.id }, 'refused attempt could not be recorded');
+        return auditUnavailable();
+      }
+    } else {
+      await this.settleQuietly(attempt, settlement);
+    }
+    return problem.withExtensions({ attemptId: attempt.id, outcome });
+  }
+
+  /**
+   * After Graph has been called the caller must learn what happened even if the final write fails;
+   * the row then stays in flight for the sweeper to settle.
+   */
+  private async settleQuietly(attempt: AttemptDraft, settlement: Parameters<AttemptRepository['settle']>[1]): Promise<void> {
+    try {
+      await this.attempts.settle(attempt, settlement);
+    } catch (error) {
+      this.logger.error({ err: error, attemptId: attempt.id, outcome: settlement.outcome }, 'attempt outcome could not be recorded');
+    }
+  }
+}
+
+
+function auditUnavailable(): ProblemError {
+  return new ProblemError(ProblemCode.AuditUnavailable, 'The attempt could not be recorded, so nothing was forwarded to Microsoft Graph.');
+}
