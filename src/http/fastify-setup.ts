@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { problemFromError } from './problem-from-error';
-import { sendProblem } from './problem-response';
 
 const CORRELATION_ID = /^[\w-]{8,100}$/;
 
@@ -29,9 +27,5 @@ export function configureFastify(fastify: FastifyInstance, logger: Logger): void
       { correlationId: request.id, method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request',
     );
-  });
-  // Errors raised by Fastify before a Nest handler runs (body over the limit, ...) still leave as problem+json.
-  fastify.setErrorHandler((error, request, reply) => {
-    sendProblem(reply, request, problemFromError(error).problem);
   });
 }

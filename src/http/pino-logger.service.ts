@@ -21,8 +21,9 @@ export const REDACTED_PATHS = [
   '*.access_token',
 ];
 
-export function createRootLogger(level: string): Logger {
-  return pino({ level, base: { service: 'autopilot-gate' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+export function createRootLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options = { level, base: { service: 'autopilot-gate' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Nest's LoggerService over pino: Nest passes the context as the last string argument. */

@@ -1,0 +1,111 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { createGateApp, type GateApp } from '../../src/bootstrap';
+import { loadAppConfig } from '../../src/config/app-config';
+import { createRootLogger } from '../../src/http/pino-logger.service';
+import { FakeAuthorityServer } from '../fakes/fake-authority.server';
+import { FakeGraphServer } from '../fakes/fake-graph.server';
+import { FakeServiceNowServer } from '../fakes/fake-servicenow.server';
+import { JwksIssuerServer } from '../fakes/jwks-issuer.server';
+import { createTestDatabase, type TestDatabase } from './test-database';
+
+export const GATE_AUDIENCE = 'api://autopilot-gate-tests';
+export const GRAPH_TENANT = '99999999-aaaa-4bbb-8ccc-000000000099';
+export const GRAPH_CLIENT_ID = '88888888-aaaa-4bbb-8ccc-000000000088';
+export const GRAPH_CLIENT_SECRET = 'graph-client-secret-never-logged-7f3a9c';
+export const SERVICENOW_USER = 'gate-integration';
+export const SERVICENOW_PASSWORD = 'servicenow-password-never-logged-5d1e';
+
+export interface HarnessOptions {
+  /** Replaces config/policy.yaml. */
+  policyYaml?: string;
+  ticketProvider?: 'local' | 'servicenow';
+  env?: Record<string, string>;
+}
+
+/**
+ * One gate wired to real fakes on 127.0.0.1: Graph, the Entra authority (HTTPS, used by @azure/identity),
+ * the callers' JWKS issuer and ServiceNow; its own database (Postgres clone or PGlite); logs captured in memory.
+ */
+export class GateHarness {
+  readonly logs: string[] = [];
+  gate!: GateApp;
+  database!: TestDatabase;
+
+  private constructor(
+    readonly graph: FakeGraphServer,
+    readonly authority: FakeAuthorityServer,
+    readonly issuer: JwksIssuerServer,
+    readonly serviceNow: FakeServiceNowServer,
+  ) {}
+
+  static async start(options: HarnessOptions = {}): Promise<GateHarness> {
+    const authority = await FakeAuthorityServer.start({ clients: { [GRAPH_CLIENT_ID]: GRAPH_CLIENT_SECRET } });
+    const graph = await FakeGraphServer.start({ isValidAccessToken: (token) => authority.issuedTokens.includes(token) });
+    const issuer = await JwksIssuerServer.start({ audience: GATE_AUDIENCE });
+    const serviceNow = await FakeServiceNowServer.start({ username: SERVICENOW_USER, password: SERVICENOW_PASSWORD });
+    const harness = new GateHarness(graph, authority, issuer, serviceNow);
+    harness.database = await createTestDatabase();
+    harness.gate = await createGateApp(loadAppConfig(harness.environment(options)), harness.captureLogs());
+    return harness;
+  }
+
+  get http(): TestAgent {
+    return request(this.gate.app.getHttpServer());
+  }
+
+  environment(options: HarnessOptions): Record<string, string> {
+    const env: Record<string, string> = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      AUTH_ISSUER: this.issuer.issuer,
+      AUTH_AUDIENCE: GATE_AUDIENCE,
+      GRAPH_MODE: 'live',
+      GRAPH_BASE_URL: this.graph.baseUrl,
+      GRAPH_TIMEOUT_MS: '1500',
+      AZURE_TENANT_ID: GRAPH_TENANT,
+      AZURE_CLIENT_ID: GRAPH_CLIENT_ID,
+      AZURE_CLIENT_SECRET: GRAPH_CLIENT_SECRET,
+      AZURE_AUTHORITY_HOST: this.authority.authorityHost,
+      AZURE_DISABLE_INSTANCE_DISCOVERY: 'true',
+      TICKET_PROVIDER: options.ticketProvider ?? 'local',
+      DATA_DIR: this.database.dataDir,
+      ...(this.database.databaseUrl ? { DATABASE_URL: this.database.databaseUrl, DATABASE_POOL_MAX: '4' } : {}),
+      ...(options.ticketProvider === 'servicenow'
+        ? { SERVICENOW_INSTANCE_URL: this.serviceNow.instanceUrl, SERVICENOW_USERNAME: SERVICENOW_USER, SERVICENOW_PASSWORD: SERVICENOW_PASSWORD, SERVICENOW_TIMEOUT_MS: '1500' }
+        : {}),
+      ...options.env,
+    };
+    if (options.policyYaml) {
+      const file = path.join(mkdtempSync(path.join(tmpdir(), 'gate-policy-')), 'policy.yaml');
+      writeFileSync(file, options.policyYaml);
+      env.POLICY_FILE = file;
+    }
+    return env;
+  }
+
+  /** Every attempt row as the database holds it, oldest first. */
+  async attemptRows(): Promise<Record<string, unknown>[]> {
+    return this.gate.database.sql.query('SELECT * FROM attempts ORDER BY received_at, id');
+  }
+
+  async close(): Promise<void> {
+    await this.gate?.app.close();
+    await Promise.all([this.graph.close(), this.authority.close(), this.issuer.close(), this.serviceNow.close()]);
+    await this.database?.drop();
+  }
+
+  private captureLogs() {
+    const sink = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        this.logs.push(chunk.toString());
+        done();
+      },
+    });
+    return createRootLogger('info', sink);
+  }
+}
