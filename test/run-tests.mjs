@@ -7,7 +7,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const reportPath = join(projectRoot, '.test-reports', 'vitest.json');
+// One report per run, so concurrent runs on one machine never read each other's results.
+const reportName = `vitest-${process.pid}.json`;
+const reportPath = join(projectRoot, '.test-reports', reportName);
 
 const certificateDir = mkdtempSync(join(tmpdir(), 'autopilot-gate-tls-'));
 let exitCode = 1;
@@ -27,6 +29,7 @@ try {
   console.error(`run-tests: ${error instanceof Error ? error.message : String(error)}`);
 } finally {
   rmSync(certificateDir, { recursive: true, force: true });
+  rmSync(reportPath, { force: true });
 }
 process.exit(exitCode);
 
@@ -51,7 +54,7 @@ function runVitest(env) {
     'run',
     '--reporter=default',
     '--reporter=json',
-    `--outputFile=${join('.test-reports', 'vitest.json')}`,
+    `--outputFile=${join('.test-reports', reportName)}`,
     ...process.argv.slice(2),
   ];
   // npx puts node_modules/.bin first on PATH, so vitest runs on the project's Node 24.
