@@ -65,7 +65,7 @@ export async function applyMigrations(sql: SqlExecutor, migrationsDir: string): 
   try {
     await sql.exec(CREATE_PRISMA_MIGRATIONS_TABLE);
     const rows = await readMigrationRows(sql);
-
+    refuseUnfinishedMigrations(rows);
     refuseChangedMigrations(migrations, rows);
     const appliedBefore = new Set(rows.filter(isApplied).map((row) => row.migration_name));
     const appliedNow: string[] = [];
@@ -119,7 +119,7 @@ async function readMigrationRows(sql: SqlExecutor): Promise<MigrationRow[]> {
 }
 
 function isApplied(row: MigrationRow): boolean {
-  return row.finished_at !== null && row.rolled_back_at === null;
+  return row.finished_at !== null;
 }
 
 function refuseUnfinishedMigrations(rows: MigrationRow[]): void {

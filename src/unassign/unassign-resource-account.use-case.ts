@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { subject } from '@casl/ability';
+import type { TerminalOutcome } from '../attempts/attempt';
 import { AttemptDraft } from '../attempts/attempt-draft';
 import { AttemptRepository } from '../attempts/attempt.repository';
 import { CallerAuthenticator } from '../auth/caller-authenticator.service';
@@ -19,6 +20,9 @@ import { TicketProviderUnavailableError } from '../tickets/ticket-provider';
 import { AttemptRefusal, refusalForGraphFailure, refuse } from './attempt-refusal';
 import type { UnassignResourceAccountCommand, UnassignSucceeded } from './unassign-resource-account.command';
 import { parseUnassignRequest, type UnassignRequest } from './unassign-request';
+
+/** Outcomes where the gate itself said no; the others are Graph's answers to a request the gate allowed. */
+const GATE_REFUSALS = new Set<TerminalOutcome>(['unauthenticated', 'invalid_request', 'policy_denied', 'nothing_to_unassign', 'ticket_rejected']);
 
 /**
  * The one place that orders the steps of an unassign:
@@ -146,7 +150,7 @@ export class UnassignResourceAccountUseCase {
   private async checkTicket(request: UnassignRequest, device: AutopilotDevice, breakGlass: boolean, attempt: AttemptDraft): Promise<void> {
     if (breakGlass) {
       attempt.recordTicket(null, true);
-      attempt.recordDecision('allowed', 'break-glass: change ticket check bypassed');
+      attempt.recordDecision('allowed', `${attempt.facts.decisionReason}; change ticket check bypassed (break-glass)`);
       return;
     }
     let check;
@@ -174,7 +178,7 @@ export class UnassignResourceAccountUseCase {
   private async settleRefusal(attempt: AttemptDraft, refusal: AttemptRefusal): Promise<ProblemError> {
     const { problem, outcome } = refusal;
     if (problem.code === ProblemCode.AuditUnavailable) return problem;
-    if (attempt.facts.decision === null || outcome === 'policy_denied') attempt.recordDecision('denied', problem.detail);
+    if (GATE_REFUSALS.has(outcome)) attempt.recordDecision('denied', problem.detail);
     const settlement = { outcome, httpStatus: problem.status, errorCode: problem.code };
     if (!attempt.opened) {
       try {
