@@ -99,7 +99,7 @@ async function applyMigration(sql: SqlExecutor, migration: MigrationFile): Promi
     migration.sql,
     ';',
     `INSERT INTO "_prisma_migrations" ("id", "checksum", "finished_at", "migration_name", "logs", "rolled_back_at", "started_at", "applied_steps_count")
-VALUES (${quoteLiteral(randomUUID())}, ${quoteLiteral(migration.checksum)}, clock_timestamp(), ${quoteLiteral(migration.name)}, NULL, NULL, now(), 1);`,
+VALUES (${quoteLiteral(randomUUID())}, ${quoteLiteral(migration.checksum)}, clock_timestamp(), ${quoteLiteral(migration.name)}, NULL, NULL, now(), 0);`,
     'COMMIT;',
   ].join('\n');
   try {
@@ -119,7 +119,7 @@ async function readMigrationRows(sql: SqlExecutor): Promise<MigrationRow[]> {
 }
 
 function isApplied(row: MigrationRow): boolean {
-  return row.finished_at !== null;
+  return row.finished_at !== null && row.rolled_back_at === null;
 }
 
 function refuseUnfinishedMigrations(rows: MigrationRow[]): void {

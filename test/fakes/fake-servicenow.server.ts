@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { lowerCaseHeaders, readBody } from './loopback-http';
 
 export interface FakeServiceNowServerOptions {
   username: string;
@@ -346,18 +347,4 @@ function sendError(
   [message, detail] = ERRORS[status] ?? ['Error', null],
 ): void {
   if (!res.destroyed) sendJson(res, status, { error: { message, detail }, status: 'failure' }, headers);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function lowerCaseHeaders(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
 }

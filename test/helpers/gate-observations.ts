@@ -31,3 +31,12 @@ export function canonicalUnassignPath(deviceId: string): string {
 export function devicePath(deviceId: string): string {
   return `/beta/deviceManagement/windowsAutopilotDeviceIdentities/${deviceId}`;
 }
+
+/** The RFC 9457 body every refusal of the v1 contract has: our stable code, its type URI, the status. */
+export function problemOf(code: string, status: number): Record<string, unknown> {
+  return {
+    type: `https://autopilot-gate.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`,
+    status,
+    code,
+  };
+}
