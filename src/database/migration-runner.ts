@@ -99,7 +99,7 @@ async function applyMigration(sql: SqlExecutor, migration: MigrationFile): Promi
     migration.sql,
     ';',
     `INSERT INTO "_prisma_migrations" ("id", "checksum", "finished_at", "migration_name", "logs", "rolled_back_at", "started_at", "applied_steps_count")
-VALUES (${quoteLiteral(randomUUID())}, ${quoteLiteral(migration.checksum)}, clock_timestamp(), ${quoteLiteral(migration.name)}, NULL, NULL, now(), 0);`,
+VALUES (${quoteLiteral(randomUUID())}, ${quoteLiteral(migration.checksum)}, clock_timestamp(), ${quoteLiteral(migration.name)}, NULL, NULL, now(), 1);`,
     'COMMIT;',
   ].join('\n');
   try {

@@ -74,6 +74,7 @@ describe('prisma/migrations', () => {
   });
 
   it('checks the same data model the generated client was built from', () => {
+    // Where the client keeps the runtimeDataModel generated into internal/class.ts; it has no public accessor.
     const generated = Reflect.get(connection.prisma, '_runtimeDataModel') as ReturnType<typeof dmmfToRuntimeDataModel>;
     const fromSchema = dmmfToRuntimeDataModel(datamodel);
     for (const [modelName, model] of Object.entries(fromSchema.models)) {

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidConfigurationError, loadAppConfig } from './app-config';
+
+const ISSUER = 'https://login.microsoftonline.com/22222222-aaaa-bbbb-cccc-000000000002/v2.0';
+
+/** What a production deployment with a client secret sets. */
+const PRODUCTION: Record<string, string> = {
+  NODE_ENV: 'production',
+  AUTH_ISSUER: ISSUER,
+  AUTH_AUDIENCE: 'api://autopilot-gate',
+  AZURE_TENANT_ID: '99999999-aaaa-4bbb-8ccc-000000000099',
+  AZURE_CLIENT_ID: '88888888-aaaa-4bbb-8ccc-000000000088',
+  AZURE_CLIENT_SECRET: 'secret',
+};
+
+const SERVICENOW = { SERVICENOW_INSTANCE_URL: 'https://contoso.service-now.com/' };
+
+function refusalOf(env: Record<string, string | undefined>): string {
+  try {
+    loadAppConfig(env);
+  } catch (error) {
+    if (error instanceof InvalidConfigurationError) return error.message;
+    throw error;
+  }
+  throw new Error('the configuration was accepted');
+}
+
+/** The variable names the refusal lists, one per line. */
+const namedVariables = (message: string) => [...message.matchAll(/^ {2}(\w+):/gm)].map((match) => match[1]).sort();
+
+describe(loadAppConfig.name, () => {
+  it('starts in development mode with a simulated Graph, local tickets and PGlite when nothing is configured', () => {
+    const config = loadAppConfig({});
+
+    expect(config.production).toBe(false);
+    expect(config.auth).toEqual({ mode: 'development', dataDir: './.data', clockSkewSeconds: 60 });
+    expect(config.graph.mode).toBe('simulated');
+    expect(config.tickets.provider).toBe('local');
+    expect(config.tickets.serviceNow).toBeUndefined();
+    expect(config.database.url).toBeUndefined();
+    expect(config.database.dataDir).toBe('./.data');
+    expect(config.port).toBe(3000);
+    expect(config.policyFile).toBe('config/policy.yaml');
+    expect(config.tickets.pattern.source).toBe('^CHG[0-9]{7,}$');
+  });
+
+  it('treats empty variables as unset', () => {
+    const config = loadAppConfig({ AUTH_ISSUER: '', DATABASE_URL: '', AZURE_TENANT_ID: '' });
+
+    expect(config.auth.mode).toBe('development');
+    expect(config.database.url).toBeUndefined();
+    expect(config.graph.mode).toBe('simulated');
+  });
+
+  it('accepts a production configuration with a real issuer and live Graph credentials', () => {
+    const config = loadAppConfig(PRODUCTION);
+
+    expect(config.production).toBe(true);
+    expect(config.auth).toMatchObject({ mode: 'entra', issuer: ISSUER, audience: 'api://autopilot-gate' });
+    expect(config.graph.mode).toBe('live');
+  });
+
+  it('refuses production without an issuer and with the simulated Graph, naming both variables', () => {
+    const message = refusalOf({ NODE_ENV: 'production' });
+
+    expect(namedVariables(message)).toEqual(['AUTH_ISSUER', 'GRAPH_MODE']);
+  });
+
+  it('refuses production with live Graph but no credentials, naming every bad variable', () => {
+    const message = refusalOf({ NODE_ENV: 'production', GRAPH_MODE: 'live' });
+
+    expect(namedVariables(message)).toEqual(['AUTH_ISSUER', 'AZURE_CLIENT_ID', 'AZURE_TENANT_ID']);
+  });
+
+  it('refuses production that asks for the simulated Graph explicitly', () => {
+    const message = refusalOf({ ...PRODUCTION, GRAPH_MODE: 'simulated' });
+
+    expect(namedVariables(message)).toEqual(['GRAPH_MODE']);
+  });
+
+  it('refuses AUTH_ISSUER without AUTH_AUDIENCE', () => {
+    const message = refusalOf({ AUTH_ISSUER: ISSUER });
+
+    expect(namedVariables(message)).toEqual(['AUTH_AUDIENCE']);
+  });
+
+  it('refuses SERVICENOW_INSTANCE_URL without credentials', () => {
+    const message = refusalOf(SERVICENOW);
+
+    expect(namedVariables(message)).toEqual(['SERVICENOW_USERNAME']);
+    expect(message).toContain('SERVICENOW_CLIENT_ID');
+  });
+
+  it('refuses TICKET_PROVIDER=servicenow without an instance URL', () => {
+    const message = refusalOf({ TICKET_PROVIDER: 'servicenow', SERVICENOW_USERNAME: 'gate', SERVICENOW_PASSWORD: 'pw' });
+
+    expect(namedVariables(message)).toEqual(['SERVICENOW_INSTANCE_URL']);
+  });
+
+  it('selects ServiceNow with basic credentials when only a username and password are set', () => {
+    const config = loadAppConfig({ ...SERVICENOW, SERVICENOW_USERNAME: 'gate', SERVICENOW_PASSWORD: 'pw' });
+
+    expect(config.tickets.provider).toBe('servicenow');
+    expect(config.tickets.serviceNow).toMatchObject({
+      instanceUrl: 'https://contoso.service-now.com',
+      credentials: { kind: 'basic', username: 'gate', password: 'pw' },
+    });
+  });
+
+  it('prefers OAuth client credentials over basic when both are set', () => {
+    const config = loadAppConfig({
+      ...SERVICENOW,
+      SERVICENOW_USERNAME: 'gate',
+      SERVICENOW_PASSWORD: 'pw',
+      SERVICENOW_CLIENT_ID: 'client',
+      SERVICENOW_CLIENT_SECRET: 'client-secret',
+    });
+
+    expect(config.tickets.serviceNow?.credentials).toEqual({ kind: 'oauth', clientId: 'client', clientSecret: 'client-secret' });
+  });
+
+  it('derives GRAPH_SCOPE from the origin of GRAPH_BASE_URL', () => {
+    expect(loadAppConfig({}).graph.scope).toBe('https://graph.microsoft.com/.default');
+    expect(loadAppConfig({ GRAPH_BASE_URL: 'https://graph.microsoft.us/beta/' }).graph).toMatchObject({
+      baseUrl: 'https://graph.microsoft.us/beta',
+      scope: 'https://graph.microsoft.us/.default',
+    });
+    expect(loadAppConfig({ GRAPH_BASE_URL: 'http://127.0.0.1:4010/beta' }).graph.scope).toBe('http://127.0.0.1:4010/.default');
+  });
+
+  it('keeps an explicit GRAPH_SCOPE', () => {
+    const config = loadAppConfig({ GRAPH_BASE_URL: 'https://graph.microsoft.us/beta', GRAPH_SCOPE: 'https://graph.microsoft.us/custom' });
+
+    expect(config.graph.scope).toBe('https://graph.microsoft.us/custom');
+  });
+
+  it('refuses an invalid TICKET_PATTERN', () => {
+    expect(namedVariables(refusalOf({ TICKET_PATTERN: '^CHG[0-9' }))).toEqual(['TICKET_PATTERN']);
+  });
+});

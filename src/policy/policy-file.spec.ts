@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InvalidPolicyError, loadPolicyFile, parsePolicy } from './policy-file';
+
+const SHIPPED_POLICY = path.join(__dirname, '..', '..', 'config', 'policy.yaml');
+const SOURCE = 'test-policy.yaml';
+
+/** A valid policy with one role whose single rule is the YAML flow mapping given. */
+const withRule = (rule: string) => `roles:\n  Some.Role:\n    - ${rule}\n`;
+
+function refusalOf(yaml: string): InvalidPolicyError {
+  try {
+    parsePolicy(Buffer.from(yaml), SOURCE);
+  } catch (error) {
+    if (error instanceof InvalidPolicyError) return error;
+    throw error;
+  }
+  throw new Error('the policy was accepted');
+}
+
+describe(loadPolicyFile.name, () => {
+  it('loads the shipped config/policy.yaml', () => {
+    const policy = loadPolicyFile(SHIPPED_POLICY);
+
+    expect(Object.keys(policy.roles)).toEqual(
+      expect.arrayContaining(['Autopilot.ResourceAccount.Unassign', 'Autopilot.BreakGlass', 'Audit.Reader']),
+    );
+    expect(policy.roles['Autopilot.ResourceAccount.Unassign']).toContainEqual({
+      action: 'unassign',
+      subject: 'AutopilotDevice',
+      conditions: { groupTag: { $in: ['MTR-EU', 'MTR-US'] } },
+    });
+    expect(policy.changeTickets).toEqual({ acceptStates: ['Implement'], requireApproval: true, requireWindow: true, requireDeviceInTicket: false });
+  });
+
+  it('versions the policy with the sha256 of its bytes', () => {
+    const policy = loadPolicyFile(SHIPPED_POLICY);
+
+    expect(policy.version).toBe(createHash('sha256').update(readFileSync(SHIPPED_POLICY)).digest('hex'));
+  });
+
+  it('gives a different version to a file that differs only in a comment', () => {
+    const bytes = readFileSync(SHIPPED_POLICY);
+
+    const edited = parsePolicy(Buffer.concat([bytes, Buffer.from('\n# reviewed\n')]), SOURCE);
+
+    expect(edited.version).not.toBe(loadPolicyFile(SHIPPED_POLICY).version);
+  });
+
+  it('refuses a file that cannot be read, naming it', () => {
+    expect(() => loadPolicyFile('/nonexistent/policy.yaml')).toThrow(/\/nonexistent\/policy\.yaml cannot be read/);
+  });
+});
+
+describe(parsePolicy.name, () => {
+  it('refuses an unknown action, naming the rule', () => {
+    const error = refusalOf(withRule('{ action: delete, subject: AutopilotDevice }'));
+
+    expect(error.message).toContain(SOURCE);
+    expect(error.message).toContain('at roles.Some.Role[0].action');
+  });
+
+  it('refuses an unknown subject, naming the rule', () => {
+    const error = refusalOf(withRule('{ action: unassign, subject: Printer }'));
+
+    expect(error.message).toContain('at roles.Some.Role[0].subject');
+  });
+
+  it('refuses an unknown top-level key, naming it', () => {
+    const error = refusalOf(`${withRule('{ action: read, subject: Attempt }')}rolez: {}\n`);
+
+    expect(error.message).toContain('at (root)');
+    expect(error.message).toContain('rolez');
+  });
+
+  it('refuses an unknown key in the change ticket rules, naming it', () => {
+    const error = refusalOf(`${withRule('{ action: read, subject: Attempt }')}changeTickets:\n  requireApprovel: true\n`);
+
+    expect(error.message).toContain('at changeTickets');
+    expect(error.message).toContain('requireApprovel');
+  });
+
+  it('refuses a Mongo operator CASL does not know, naming the conditions', () => {
+    const error = refusalOf(withRule('{ action: unassign, subject: AutopilotDevice, conditions: { groupTag: { $nope: [MTR-EU] } } }'));
+
+    expect(error.message).toContain('at roles.Some.Role[0].conditions');
+    expect(error.message).toContain('$nope');
+  });
+
+  it('refuses an unknown placeholder, naming it and the conditions', () => {
+    const error = refusalOf(withRule('{ action: read, subject: Attempt, conditions: { actorUpn: "${user.email}" } }'));
+
+    expect(error.message).toContain('at roles.Some.Role[0].conditions');
+    expect(error.message).toContain('${user.email}');
+  });
+
+  it('refuses invalid YAML, naming the file and the line', () => {
+    const error = refusalOf('roles:\n  Some.Role:\n    - { action: read, subject: Attempt\n');
+
+    expect(error.message).toContain(`${SOURCE} is not valid YAML`);
+    expect(error.message).toMatch(/line \d+/);
+  });
+
+  it('accepts the known placeholders and operators', () => {
+    const policy = parsePolicy(
+      Buffer.from(withRule('{ action: read, subject: Attempt, conditions: { actorOid: "${user.oid}", outcome: { $ne: unknown } } }')),
+      SOURCE,
+    );
+
+    expect(policy.roles['Some.Role']).toHaveLength(1);
+  });
+});

@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aTeamsRoom } from '../factories/devices';
+import { GateHarness } from '../helpers/gate-harness';
+import { expectProblem, expectRefusalRecorded, graphRequestsFor } from '../helpers/refusal-assertions';
+import { createLocalTicket, JUSTIFICATION, UNASSIGNER } from '../helpers/unassign-calls';
+
+const UNASSIGN_PATH = (deviceId: string) => `/v1/autopilot-devices/${deviceId}/unassign-resource-account`;
+
+describe('POST /v1/autopilot-devices/{id}/unassign-resource-account request validation', () => {
+  let harness: GateHarness;
+  let ticket: string;
+  let caller: string;
+  let callerOid: string;
+  beforeAll(async () => {
+    harness = await GateHarness.start();
+    ticket = await createLocalTicket(harness);
+    const claims = harness.issuer.userClaims({ roles: [UNASSIGNER] });
+    callerOid = claims.oid as string;
+    caller = await harness.issuer.sign(claims);
+  });
+  afterAll(() => harness?.close());
+
+  /** A device the caller could otherwise unassign: any Graph request about it means validation was skipped. */
+  function anUnassignableDevice(): string {
+    const device = aTeamsRoom();
+    harness.graph.addDevice(device);
+    return device.id;
+  }
+
+  function post(deviceId: string) {
+    return harness.http.post(UNASSIGN_PATH(deviceId)).set('authorization', `Bearer ${caller}`);
+  }
+
+  async function expectInvalidRequestRecorded(response: Awaited<ReturnType<typeof post>>, deviceId: string, status: number, code: string) {
+    expectProblem(response, status, code);
+    expect(response.body.attemptId).toEqual(expect.any(String));
+    const row = await expectRefusalRecorded(harness, response, deviceId, { outcome: 'invalid_request', httpStatus: status, code });
+    // The caller was authenticated before the body was judged, so the refusal says who sent it.
+    expect(row).toMatchObject({ actor_oid: callerOid, decision_reason: response.body.detail });
+    return row;
+  }
+
+  it('rejects a device id that is not a GUID', async () => {
+    const deviceId = `not-a-guid-${randomBytes(6).toString('hex')}`;
+
+    const response = await post(deviceId).send({ changeTicket: ticket, justification: JUSTIFICATION });
+
+    await expectInvalidRequestRecorded(response, deviceId, 400, 'INVALID_REQUEST');
+    expect(response.body.errors).toEqual([{ path: 'deviceId', message: expect.any(String) }]);
+  });
+
+  it('rejects a change ticket that does not match the ticket pattern', async () => {
+    const deviceId = anUnassignableDevice();
+
+    const response = await post(deviceId).send({ changeTicket: 'INC0001234', justification: JUSTIFICATION });
+
+    await expectInvalidRequestRecorded(response, deviceId, 400, 'INVALID_REQUEST');
+    expect(response.body.errors).toEqual([{ path: 'changeTicket', message: expect.stringContaining('^CHG[0-9]{7,}$') }]);
+  });
+
+  it('rejects a justification of 9 characters', async () => {
+    const deviceId = anUnassignableDevice();
+
+    const response = await post(deviceId).send({ changeTicket: ticket, justification: 'too short' });
+
+    await expectInvalidRequestRecorded(response, deviceId, 400, 'INVALID_REQUEST');
+    expect(response.body.errors).toEqual([{ path: 'justification', message: expect.any(String) }]);
+  });
+
+  it('accepts a justification of exactly 10 characters (the lower bound is inclusive)', async () => {
+    const deviceId = anUnassignableDevice();
+
+    const response = await post(deviceId).send({ changeTicket: ticket, justification: 'ten chars!' });
+
+    expect(response.status, response.text).toBe(200);
+    expect(graphRequestsFor(harness, deviceId).filter((request) => request.method === 'POST')).toHaveLength(1);
+  });
+
+  it('rejects a justification of 1001 characters', async () => {
+    const deviceId = anUnassignableDevice();
+
+    const response = await post(deviceId).send({ changeTicket: ticket, justification: 'x'.repeat(1001) });
+
+    await expectInvalidRequestRecorded(response, deviceId, 400, 'INVALID_REQUEST');
+    expect(response.body.errors).toEqual([{ path: 'justification', message: expect.any(String) }]);
+  });
+
+  it('rejects an unknown body field', async () => {
+    const deviceId = anUnassignableDevice();
+
+    const response = await post(deviceId).send({ changeTicket: ticket, justification: JUSTIFICATION, force: true });
+
+    await expectInvalidRequestRecorded(response, deviceId, 400, 'INVALID_REQUEST');
+    expect(response.body.detail).toContain('force');
+  });
+
+  it('rejects a missing change ticket from a caller who is not break-glass', async () => {
+    const deviceId = anUnassignableDevice();
+
+    const response = await post(deviceId).send({ justification: JUSTIFICATION });
+
+    await expectInvalidRequestRecorded(response, deviceId, 400, 'INVALID_REQUEST');
+    expect(response.body.errors).toEqual([{ path: 'changeTicket', message: expect.stringContaining('required') }]);
+  });
+
+  it('rejects a text/plain body with 415', async () => {
+    const deviceId = anUnassignableDevice();
+
+    const response = await post(deviceId)
+      .set('content-type', 'text/plain')
+      .send(JSON.stringify({ changeTicket: ticket, justification: JUSTIFICATION }));
+
+    await expectInvalidRequestRecorded(response, deviceId, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('rejects malformed JSON with 400', async () => {
+    const deviceId = anUnassignableDevice();
+
+    const response = await post(deviceId).set('content-type', 'application/json').send(`{"changeTicket": "${ticket}", "justification": `);
+
+    await expectInvalidRequestRecorded(response, deviceId, 400, 'INVALID_REQUEST');
+  });
+
+  it('rejects a body over 16 KiB with 413', async () => {
+    const deviceId = anUnassignableDevice();
+
+    const response = await post(deviceId).send({ changeTicket: ticket, justification: JUSTIFICATION, padding: 'x'.repeat(16 * 1024) });
+
+    await expectInvalidRequestRecorded(response, deviceId, 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('refuses a body over 1 MiB with 413 problem+json before the handler', async () => {
+    const deviceId = anUnassignableDevice();
+
+    const response = await post(deviceId).send({ changeTicket: ticket, justification: JUSTIFICATION, padding: 'x'.repeat(1024 * 1024) });
+
+    expectProblem(response, 413, 'PAYLOAD_TOO_LARGE');
+    expect(graphRequestsFor(harness, deviceId)).toEqual([]);
+  });
+});
