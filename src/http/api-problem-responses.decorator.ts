@@ -2,7 +2,6 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
 import { PROBLEM_TYPES, ProblemCode } from './problem-code';
 import { PROBLEM_CONTENT_TYPE } from './problem-response';
-import { ProblemDto } from './problem.dto';
 
 /** Documents the problem+json answers a route can give, grouped by status with the codes each carries. */
 export function ApiProblemResponses(...codes: ProblemCode[]) {
