@@ -20,6 +20,9 @@ export type TerminalOutcome = Exclude<AttemptOutcome, 'in_flight'>;
 /** Which door the request came through: our v1 contract or the Graph-compatible facade. */
 export type EntryPoint = 'v1' | 'graph-facade';
 
+/** What each door answers on success: our JSON result, or Graph's own empty 204. */
+export const SUCCESS_STATUS: Record<EntryPoint, number> = { v1: 200, 'graph-facade': 204 };
+
 /** One request to unassign, as recorded: who, what, why, the decision, what Graph said, and when. */
 export interface AttemptRecord {
   id: string;

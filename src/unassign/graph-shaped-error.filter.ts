@@ -35,6 +35,7 @@ export class GraphShapedErrorFilter implements ExceptionFilter {
     const clientRequestId = clientRequestIdOf(request);
     const retryAfter = problem.extensions.retryAfterSeconds;
     if (retryAfter !== undefined) void reply.header('retry-after', String(Math.ceil(retryAfter)));
+    if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
     void reply
       .status(problem.status)
       .header('request-id', request.id)

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { subject } from '@casl/ability';
-import type { TerminalOutcome } from '../attempts/attempt';
+import { SUCCESS_STATUS, type TerminalOutcome } from '../attempts/attempt';
 import { AttemptDraft } from '../attempts/attempt-draft';
 import { AttemptRepository } from '../attempts/attempt.repository';
 import { CallerAuthenticator } from '../auth/caller-authenticator.service';
@@ -83,7 +83,7 @@ export class UnassignResourceAccountUseCase {
     attempt.recordGraph(result.kind === 'error' ? result : { ...result, code: undefined });
     if (result.kind !== 'ok') throw refusalForGraphFailure(result, device.id);
 
-    await this.settleQuietly(attempt, { outcome: 'succeeded', httpStatus: 200, errorCode: null });
+    await this.settleQuietly(attempt, { outcome: 'succeeded', httpStatus: SUCCESS_STATUS[command.entryPoint], errorCode: null });
     return {
       attemptId: attempt.id,
       outcome: 'succeeded',
