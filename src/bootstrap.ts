@@ -26,7 +26,7 @@ export async function createGateApp(config: AppConfig, logger: Logger = createRo
     dataDir: config.database.dataDir,
     poolMax: config.database.poolMax,
     migrationsDir: DEFAULT_MIGRATIONS_DIR,
-    onPoolError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
+    onPoolError: (error) => logger.warn({ error: error.message }, 'idle database connection failed'),
   });
   try {
     const adapter = new FastifyAdapter({

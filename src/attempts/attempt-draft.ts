@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal';
+import type { GraphResult } from '../graph/graph-client';
 import type { AttemptRecord, EntryPoint, TerminalOutcome } from './attempt';
 
 type DraftFacts = Omit<AttemptRecord, 'id' | 'receivedAt' | 'settledAt' | 'outcome' | 'httpStatus' | 'errorCode' | 'durationMs'>;
@@ -100,11 +101,13 @@ export class AttemptDraft {
     this.facts.decisionReason = clip(reason);
   }
 
-  recordGraph(exchange: { status?: number; code?: string; message?: string; requestId?: string; clientRequestId: string; durationMs: number }): void {
+  /** What Graph answered; for an exchange that never got an answer, why (no token, timeout, connection lost). */
+  recordGraph(exchange: GraphResult<unknown>): void {
+    const failure = exchange.kind === 'ok' ? undefined : exchange;
     Object.assign(this.facts, {
       graphStatus: exchange.status ?? null,
-      graphErrorCode: clip(exchange.code, 200),
-      graphErrorMessage: clip(exchange.message, 2000),
+      graphErrorCode: failure?.kind === 'error' ? clip(failure.code, 200) : null,
+      graphErrorMessage: failure ? clip(failure.kind === 'error' ? failure.message : failure.kind === 'timeout' ? 'timeout' : failure.reason, 2000) : null,
       graphRequestId: exchange.requestId ?? null,
       graphClientRequestId: exchange.clientRequestId,
       graphDurationMs: (this.facts.graphDurationMs ?? 0) + exchange.durationMs,

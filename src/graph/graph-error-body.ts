@@ -20,11 +20,16 @@ function unwrapIntuneMessage(message: string, depth = 0): string {
   }
 }
 
-/** Retry-After may be integer or decimal seconds, or an HTTP date. */
+const SECONDS = /^\d+(\.\d+)?$/;
+const HTTP_DATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+/**
+ * Retry-After may be integer or decimal seconds, or an HTTP date. Anything else is ignored (undefined: the
+ * caller backs off on its own) rather than read leniently as "retry now".
+ */
 export function parseRetryAfter(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+  const value = header?.trim() ?? '';
+  if (SECONDS.test(value)) return Number(value);
+  if (HTTP_DATE.test(value)) return Math.max(0, (Date.parse(value) - Date.now()) / 1000);
+  return undefined;
 }

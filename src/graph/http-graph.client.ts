@@ -1,4 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
+import { Logger } from '@nestjs/common';
 import { autopilotDeviceFrom, type AutopilotDevice } from './autopilot-device';
 import { GraphClient, type GraphResult } from './graph-client';
 import { parseRetryAfter, readGraphError } from './graph-error-body';
@@ -17,6 +18,7 @@ type Sent = { response: Response; durationMs: number } | { failure: 'unavailable
 /** Talks to Microsoft Graph with an app token from @azure/identity (which caches and renews it). */
 export class HttpGraphClient extends GraphClient {
   readonly simulated = false;
+  private readonly logger = new Logger(HttpGraphClient.name);
 
   constructor(
     private readonly credential: TokenCredential,
@@ -61,7 +63,10 @@ export class HttpGraphClient extends GraphClient {
       if (!accessToken) throw new Error('the credential returned no token');
       token = accessToken.token;
     } catch (error) {
-      return { failure: 'unavailable', reason: `no Graph token: ${(error as Error).name}`, durationMs: elapsed() };
+      // The credential's message (AADSTS code and text, trace ids) holds no secret and is what operators need.
+      const reason = `no Graph token: ${(error as Error).name}: ${(error as Error).message}`.slice(0, 1000);
+      this.logger.warn({ reason }, 'Graph token could not be obtained');
+      return { failure: 'unavailable', reason, durationMs: elapsed() };
     }
     try {
       const response = await fetch(`${this.options.baseUrl}${path}`, {

@@ -57,7 +57,8 @@ export function checkChangeTicket(
 
 function checkWindow(number: string, ticket: ChangeTicket, now: Date): TicketRejection | undefined {
   const { plannedStart, plannedEnd } = ticket;
-  if (!plannedStart || !plannedEnd) {
+  const usable = (date: Date | null): date is Date => !!date && !Number.isNaN(date.getTime());
+  if (!usable(plannedStart) || !usable(plannedEnd)) {
     return { code: 'TICKET_WINDOW_MISSING', detail: `Change ${number} has no planned start and end.` };
   }
   if (now < plannedStart) {

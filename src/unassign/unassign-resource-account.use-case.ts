@@ -80,7 +80,7 @@ export class UnassignResourceAccountUseCase {
     await this.checkTicket(request, device, breakGlass, attempt);
 
     const result = await this.graph.unassignResourceAccount(device.id, randomUUID());
-    attempt.recordGraph(result.kind === 'error' ? result : { ...result, code: undefined });
+    attempt.recordGraph(result);
     if (result.kind !== 'ok') throw refusalForGraphFailure(result, device.id);
 
     await this.settleQuietly(attempt, { outcome: 'succeeded', httpStatus: SUCCESS_STATUS[command.entryPoint], errorCode: null });
@@ -129,10 +129,8 @@ export class UnassignResourceAccountUseCase {
 
   private async readDevice(deviceId: string, attempt: AttemptDraft): Promise<AutopilotDevice> {
     const result = await this.graph.getAutopilotDevice(deviceId, randomUUID());
-    if (result.kind !== 'ok') {
-      attempt.recordGraph(result);
-      throw refusalForGraphFailure(result, deviceId);
-    }
+    attempt.recordGraph(result);
+    if (result.kind !== 'ok') throw refusalForGraphFailure(result, deviceId);
     attempt.recordDevice(result.value);
     return result.value;
   }

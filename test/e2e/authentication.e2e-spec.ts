@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { aTeamsRoom } from '../factories/devices';
 import { DEFAULT_ISSUER_TENANT_ID, type JwksIssuerServer } from '../fakes/jwks-issuer.server';
 import { GateHarness } from '../helpers/gate-harness';
-import { attemptRowsFor, expectProblem, expectRefusalRecorded, graphRequestsFor } from '../helpers/refusal-assertions';
+import { attemptsFor, graphTrafficFor } from '../helpers/gate-observations';
+import { expectProblem, expectRefusalRecorded } from '../helpers/refusal-assertions';
 import { createLocalTicket, JUSTIFICATION, UNASSIGNER } from '../helpers/unassign-calls';
 
 const UNASSIGN_PATH = (deviceId: string) => `/v1/autopilot-devices/${deviceId}/unassign-resource-account`;
@@ -122,11 +123,11 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account authenticati
 
     expect(response.status, response.text).toBe(200);
     expect(response.body).toMatchObject({ outcome: 'succeeded', deviceId: device.id });
-    const posts = graphRequestsFor(harness, device.id).filter((request) => request.method === 'POST');
+    const posts = graphTrafficFor(harness, device.id).posts;
     expect(posts.map((request) => request.path)).toEqual([
       `/beta/deviceManagement/windowsAutopilotDeviceIdentities/${device.id}/unassignResourceAccountFromDevice`,
     ]);
-    const rows = await attemptRowsFor(harness, device.id);
+    const rows = await attemptsFor(harness, device.id);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       id: response.body.attemptId,
@@ -214,12 +215,12 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account authenticati
 
       expect(response.status, response.text).toBe(200);
       expect(harness.issuer.jwksRequests).toBeGreaterThan(jwksFetchesBefore);
-      expect(graphRequestsFor(harness, after.id).filter((request) => request.method === 'POST')).toHaveLength(1);
-      expect((await attemptRowsFor(harness, after.id))[0]).toMatchObject({ outcome: 'succeeded' });
+      expect(graphTrafficFor(harness, after.id).posts).toHaveLength(1);
+      expect((await attemptsFor(harness, after.id))[0]).toMatchObject({ outcome: 'succeeded' });
       // Once the keys are reloaded, the retired key no longer verifies anything.
       expectProblem(retired, 401, 'UNAUTHENTICATED');
       expect(retired.body.reason).toBe('invalid_signature');
-      expect(graphRequestsFor(harness, stale.id)).toEqual([]);
+      expect(graphTrafficFor(harness, stale.id).all).toEqual([]);
     } finally {
       vi.useRealTimers();
     }
@@ -257,7 +258,7 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account with AUTH_AL
     const response = await unassign(harness, device.id, bearer(token), ticket);
 
     expect(response.status, response.text).toBe(200);
-    expect(graphRequestsFor(harness, device.id).filter((request) => request.method === 'POST')).toHaveLength(1);
-    expect(await attemptRowsFor(harness, device.id)).toMatchObject([{ outcome: 'succeeded', actor_tenant_id: DEFAULT_ISSUER_TENANT_ID }]);
+    expect(graphTrafficFor(harness, device.id).posts).toHaveLength(1);
+    expect(await attemptsFor(harness, device.id)).toMatchObject([{ outcome: 'succeeded', actor_tenant_id: DEFAULT_ISSUER_TENANT_ID }]);
   });
 });

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aTeamsRoom } from '../factories/devices';
 import { GateHarness } from '../helpers/gate-harness';
-import { expectProblem, expectRefusalRecorded, graphRequestsFor } from '../helpers/refusal-assertions';
+import { graphTrafficFor } from '../helpers/gate-observations';
+import { expectProblem, expectRefusalRecorded } from '../helpers/refusal-assertions';
 import { createLocalTicket, JUSTIFICATION, UNASSIGNER } from '../helpers/unassign-calls';
 
 const UNASSIGN_PATH = (deviceId: string) => `/v1/autopilot-devices/${deviceId}/unassign-resource-account`;
@@ -74,7 +75,7 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account request vali
     const response = await post(deviceId).send({ changeTicket: ticket, justification: 'ten chars!' });
 
     expect(response.status, response.text).toBe(200);
-    expect(graphRequestsFor(harness, deviceId).filter((request) => request.method === 'POST')).toHaveLength(1);
+    expect(graphTrafficFor(harness, deviceId).posts).toHaveLength(1);
   });
 
   it('rejects a justification of 1001 characters', async () => {
@@ -136,6 +137,6 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account request vali
     const response = await post(deviceId).send({ changeTicket: ticket, justification: JUSTIFICATION, padding: 'x'.repeat(1024 * 1024) });
 
     expectProblem(response, 413, 'PAYLOAD_TOO_LARGE');
-    expect(graphRequestsFor(harness, deviceId)).toEqual([]);
+    expect(graphTrafficFor(harness, deviceId).all).toEqual([]);
   });
 });

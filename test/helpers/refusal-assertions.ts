@@ -1,7 +1,7 @@
 import type { Response } from 'supertest';
 import { expect } from 'vitest';
-import type { RecordedGraphRequest } from '../fakes/fake-graph.server';
 import type { GateHarness } from './gate-harness';
+import { attemptsFor, graphTrafficFor } from './gate-observations';
 
 export const PROBLEM_JSON = /^application\/problem\+json(;|$)/;
 
@@ -18,18 +18,8 @@ export function expectProblem(response: Response, status: number, code: string):
   });
 }
 
-/** Attempt rows about one device, so tests sharing a harness do not see each other's rows. */
-export async function attemptRowsFor(harness: GateHarness, deviceId: string): Promise<Record<string, unknown>[]> {
-  return (await harness.attemptRows()).filter((row) => row.device_id === deviceId);
-}
-
 export async function attemptRowById(harness: GateHarness, attemptId: string): Promise<Record<string, unknown> | undefined> {
   return (await harness.attemptRows()).find((row) => row.id === attemptId);
-}
-
-/** Everything the fake Graph received about one device: reads and unassigns. */
-export function graphRequestsFor(harness: GateHarness, deviceId: string): RecordedGraphRequest[] {
-  return harness.graph.requests.filter((request) => request.path.toLowerCase().includes(deviceId.toLowerCase()));
 }
 
 /**
@@ -42,12 +32,12 @@ export async function expectRefusalRecorded(
   deviceId: string,
   expected: { outcome: string; httpStatus: number; code: string },
 ): Promise<Record<string, unknown>> {
-  const rows = await attemptRowsFor(harness, deviceId);
+  const rows = await attemptsFor(harness, deviceId);
   expect(rows).toHaveLength(1);
   const [row] = rows;
   expect(response.body.attemptId).toBe(row.id);
   expect(row).toMatchObject({ outcome: expected.outcome, http_status: expected.httpStatus, error_code: expected.code, decision: 'denied' });
   expect(row.settled_at).not.toBeNull();
-  expect(graphRequestsFor(harness, deviceId)).toEqual([]);
+  expect(graphTrafficFor(harness, deviceId).all).toEqual([]);
   return row;
 }

@@ -69,5 +69,6 @@ export class ServiceNowTicketProvider extends TicketProvider {
 /** ServiceNow stores date-times as UTC "YYYY-MM-DD HH:MM:SS" without a zone. */
 export function parseServiceNowUtc(value: string | undefined): Date | null {
   const match = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(value ?? '');
-  return match ? new Date(`${match[1]}T${match[2]}Z`) : null;
+  const date = match ? new Date(`${match[1]}T${match[2]}Z`) : null;
+  return date && !Number.isNaN(date.getTime()) ? date : null;
 }
