@@ -3,14 +3,36 @@ import { Prisma, PrismaClient, type Attempt as AttemptRow } from '../generated/p
 import type { AttemptRecord } from './attempt';
 import type { AttemptDraft, AttemptSettlement } from './attempt-draft';
 
-/** The only writer of attempts. Each write is its own statement, committed before the caller moves on. */
+type Facts = AttemptDraft['facts'];
+
+/** What a step may learn after the in-flight row is written; settle updates these and the outcome, nothing else. */
+const FACTS_LEARNT_IN_FLIGHT = [
+  'deviceSnapshot',
+  'ticketSnapshot',
+  'breakGlass',
+  'decision',
+  'decisionReason',
+  'graphStatus',
+  'graphErrorCode',
+  'graphErrorMessage',
+  'graphRequestId',
+  'graphClientRequestId',
+  'graphDurationMs',
+] as const satisfies readonly (keyof Facts)[];
+
+const JSON_COLUMNS = new Set(['deviceSnapshot', 'ticketSnapshot']);
+
+/**
+ * The only writer of attempts. Each write is one statement, committed before the caller moves on. The writes are
+ * raw SQL through Prisma: on the hot path the model API cost more than the rest of the request (see bench/README.md).
+ */
 @Injectable()
 export class AttemptRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   /** Commits the in-flight row; the use case forwards nothing to Graph until this has returned. */
   async open(draft: AttemptDraft): Promise<void> {
-    await this.prisma.attempt.create({ data: { ...this.columns(draft), outcome: 'in_flight' } });
+    await this.insert(draft, { outcome: 'in_flight' });
     draft.opened = true;
   }
 
@@ -18,12 +40,13 @@ export class AttemptRepository {
   async settle(draft: AttemptDraft, settlement: AttemptSettlement): Promise<void> {
     const terminal = { ...settlement, settledAt: new Date(), durationMs: draft.elapsedMs() };
     if (!draft.opened) {
-      await this.prisma.attempt.create({ data: { ...this.columns(draft), ...terminal } });
+      await this.insert(draft, terminal);
       return;
     }
-    const { id, ...columns } = this.columns(draft);
+    const learnt = Object.fromEntries(FACTS_LEARNT_IN_FLIGHT.map((key) => [key, draft.facts[key]]));
+    const assignments = Object.entries({ ...learnt, ...terminal }).map(([key, value]) => Prisma.sql`${column(key)} = ${sqlValue(key, value)}`);
     // Only an in-flight row moves: a settled attempt is never rewritten.
-    await this.prisma.attempt.updateMany({ where: { id, outcome: 'in_flight' }, data: { ...columns, ...terminal } });
+    await this.prisma.$executeRaw`UPDATE attempts SET ${Prisma.join(assignments)} WHERE id = ${draft.id}::uuid AND outcome = 'in_flight'`;
   }
 
   async findById(id: string): Promise<AttemptRecord | null> {
@@ -31,16 +54,24 @@ export class AttemptRepository {
     return row ? toRecord(row) : null;
   }
 
-  private columns(draft: AttemptDraft) {
-    const { deviceSnapshot, ticketSnapshot, ...facts } = draft.facts;
-    return {
-      ...facts,
-      id: draft.id,
-      receivedAt: draft.receivedAt,
-      deviceSnapshot: (deviceSnapshot ?? Prisma.DbNull) as Prisma.InputJsonValue,
-      ticketSnapshot: (ticketSnapshot ?? Prisma.DbNull) as Prisma.InputJsonValue,
-    };
+  private async insert(draft: AttemptDraft, outcome: Record<string, unknown>): Promise<void> {
+    const values: Record<string, unknown> = { id: draft.id, receivedAt: draft.receivedAt, ...draft.facts, ...outcome };
+    const columns = Object.keys(values).map(column);
+    const parameters = Object.entries(values).map(([key, value]) => sqlValue(key, value));
+    await this.prisma.$executeRaw`INSERT INTO attempts (${Prisma.join(columns)}) VALUES (${Prisma.join(parameters)})`;
   }
+}
+
+/** Columns are the fields' names in snake case (the @map of every field in schema.prisma). */
+function column(field: string): Prisma.Sql {
+  return Prisma.raw(`"${field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)}"`);
+}
+
+function sqlValue(field: string, value: unknown): Prisma.Sql {
+  if (field === 'id') return Prisma.sql`${value}::uuid`;
+  if (field === 'outcome') return Prisma.sql`${value}::"AttemptOutcome"`;
+  if (JSON_COLUMNS.has(field)) return Prisma.sql`${value === null ? null : JSON.stringify(value)}::jsonb`;
+  return Prisma.sql`${value}`;
 }
 
 function toRecord(row: AttemptRow): AttemptRecord {

@@ -1,8 +1,10 @@
 import type { TokenCredential } from '@azure/identity';
 import { Logger } from '@nestjs/common';
+import { Agent } from 'undici';
 import { autopilotDeviceFrom, type AutopilotDevice } from './autopilot-device';
 import { GraphClient, type GraphResult } from './graph-client';
 import { parseRetryAfter, readGraphError } from './graph-error-body';
+import { GraphTokenSource } from './graph-token-source';
 
 const DEVICES_PATH = '/deviceManagement/windowsAutopilotDeviceIdentities';
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -13,29 +15,49 @@ interface GraphHttpOptions {
   timeoutMs: number;
 }
 
-type Sent = { response: Response; durationMs: number } | { failure: 'unavailable' | 'timeout' | 'lost'; reason: string; durationMs: number };
+interface GraphResponse {
+  status: number;
+  requestId?: string;
+  retryAfter: string | null;
+  body: unknown;
+}
 
-/** Talks to Microsoft Graph with an app token from @azure/identity (which caches and renews it). */
+type Sent = { response: GraphResponse; durationMs: number } | { failure: 'unavailable' | 'timeout' | 'lost'; reason: string; durationMs: number };
+
+/**
+ * Talks to Microsoft Graph with an app token from @azure/identity, over one keep-alive connection pool
+ * (undici's request API: the gate's hot path, measured cheaper than fetch's WHATWG layer).
+ */
 export class HttpGraphClient extends GraphClient {
   readonly simulated = false;
   private readonly logger = new Logger(HttpGraphClient.name);
+  private readonly tokens: GraphTokenSource;
+  private readonly agent = new Agent({ keepAliveTimeout: 30_000 });
+  private readonly origin: string;
+  private readonly basePath: string;
 
   constructor(
-    private readonly credential: TokenCredential,
+    credential: TokenCredential,
     private readonly options: GraphHttpOptions,
   ) {
     super();
+    this.tokens = new GraphTokenSource(credential, options.scope);
+    const base = new URL(options.baseUrl);
+    this.origin = base.origin;
+    this.basePath = base.pathname.replace(/\/+$/, '');
   }
 
   async getAutopilotDevice(deviceId: string, clientRequestId: string): Promise<GraphResult<AutopilotDevice>> {
     const sent = await this.send('GET', `${DEVICES_PATH}/${deviceId}`, clientRequestId);
+    // A read that lost its answer changed nothing: it is simply unavailable.
     if (!('response' in sent)) return { kind: sent.failure === 'lost' ? 'unavailable' : sent.failure, reason: sent.reason, clientRequestId, durationMs: sent.durationMs };
     const { response, durationMs } = sent;
-    const ids = { status: response.status, requestId: response.headers.get('request-id') ?? undefined, clientRequestId, durationMs };
-    if (!response.ok) return { kind: 'error', ...ids, ...readGraphError(await readJson(response)), retryAfterSeconds: parseRetryAfter(response.headers.get('retry-after')) };
-    const entity = await readJson(response);
-    if (entity === null || typeof entity !== 'object') return { kind: 'error', ...ids, code: 'InvalidResponse', message: 'Graph returned a body that is not a JSON object' };
-    return { kind: 'ok', ...ids, value: autopilotDeviceFrom(deviceId, entity as Record<string, unknown>) };
+    const ids = { status: response.status, requestId: response.requestId, clientRequestId, durationMs };
+    if (response.status >= 300) return { kind: 'error', ...ids, ...readGraphError(response.body), retryAfterSeconds: parseRetryAfter(response.retryAfter) };
+    if (response.body === null || typeof response.body !== 'object') {
+      return { kind: 'error', ...ids, code: 'InvalidResponse', message: 'Graph returned a body that is not a JSON object' };
+    }
+    return { kind: 'ok', ...ids, value: autopilotDeviceFrom(deviceId, response.body as Record<string, unknown>) };
   }
 
   async unassignResourceAccount(deviceId: string, clientRequestId: string): Promise<GraphResult<void>> {
@@ -46,12 +68,9 @@ export class HttpGraphClient extends GraphClient {
         : { kind: sent.failure, reason: sent.reason, clientRequestId, durationMs: sent.durationMs };
     }
     const { response, durationMs } = sent;
-    const ids = { status: response.status, requestId: response.headers.get('request-id') ?? undefined, clientRequestId, durationMs };
-    if (response.ok) {
-      await response.body?.cancel();
-      return { kind: 'ok', ...ids, value: undefined };
-    }
-    return { kind: 'error', ...ids, ...readGraphError(await readJson(response)), retryAfterSeconds: parseRetryAfter(response.headers.get('retry-after')) };
+    const ids = { status: response.status, requestId: response.requestId, clientRequestId, durationMs };
+    if (response.status < 300) return { kind: 'ok', ...ids, value: undefined };
+    return { kind: 'error', ...ids, ...readGraphError(response.body), retryAfterSeconds: parseRetryAfter(response.retryAfter) };
   }
 
   private async send(method: 'GET' | 'POST', path: string, clientRequestId: string): Promise<Sent> {
@@ -59,17 +78,18 @@ export class HttpGraphClient extends GraphClient {
     const elapsed = () => Math.round(performance.now() - started);
     let token: string;
     try {
-      const accessToken = await this.credential.getToken(this.options.scope, { abortSignal: AbortSignal.timeout(this.options.timeoutMs) });
-      if (!accessToken) throw new Error('the credential returned no token');
-      token = accessToken.token;
+      token = await this.tokens.token(this.options.timeoutMs);
     } catch (error) {
       // The credential's message (AADSTS code and text, trace ids) holds no secret and is what operators need.
       const reason = `no Graph token: ${(error as Error).name}: ${(error as Error).message}`.slice(0, 1000);
       this.logger.warn({ reason }, 'Graph token could not be obtained');
       return { failure: 'unavailable', reason, durationMs: elapsed() };
     }
+    const signal = AbortSignal.timeout(this.options.timeoutMs);
     try {
-      const response = await fetch(`${this.options.baseUrl}${path}`, {
+      const { statusCode, headers, body } = await this.agent.request({
+        origin: this.origin,
+        path: `${this.basePath}${path}`,
         method,
         headers: {
           authorization: `Bearer ${token}`,
@@ -78,24 +98,26 @@ export class HttpGraphClient extends GraphClient {
           'return-client-request-id': 'true',
           ...(method === 'POST' ? { 'content-length': '0' } : {}),
         },
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal,
       });
+      const text = await body.text();
+      const response = { status: statusCode, requestId: header(headers['request-id']), retryAfter: header(headers['retry-after']) ?? null, body: parseJson(text) };
       return { response, durationMs: elapsed() };
     } catch (error) {
-      return { ...classifyFetchFailure(error), durationMs: elapsed() };
+      if (signal.aborted) return { failure: 'timeout', reason: 'timeout', durationMs: elapsed() };
+      const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code ?? 'unknown';
+      return { failure: NEVER_SENT.has(code) ? 'unavailable' : 'lost', reason: code, durationMs: elapsed() };
     }
   }
 }
 
-function classifyFetchFailure(error: unknown): { failure: 'unavailable' | 'timeout' | 'lost'; reason: string } {
-  if ((error as Error).name === 'TimeoutError') return { failure: 'timeout', reason: 'timeout' };
-  const code = ((error as { cause?: { code?: string } }).cause?.code ?? 'unknown');
-  return { failure: NEVER_SENT.has(code) ? 'unavailable' : 'lost', reason: code };
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
-async function readJson(response: Response): Promise<unknown> {
+function parseJson(text: string): unknown {
   try {
-    return await response.json();
+    return text ? (JSON.parse(text) as unknown) : null;
   } catch {
     return null;
   }
