@@ -33,6 +33,7 @@ export const environmentSchema = z
 
     TICKET_PROVIDER: z.enum(['servicenow', 'local']).optional(),
     TICKET_PATTERN: z.string().default('^CHG[0-9]{7,}$'),
+    TICKET_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
     SERVICENOW_INSTANCE_URL: optionalUrl,
     SERVICENOW_USERNAME: z.string().min(1).optional(),
     SERVICENOW_PASSWORD: z.string().min(1).optional(),
@@ -100,6 +101,7 @@ export interface AppConfig {
   tickets: {
     pattern: RegExp;
     provider: 'servicenow' | 'local';
+    cacheSeconds: number;
     serviceNow?: {
       instanceUrl: string;
       timeoutMs: number;
@@ -162,6 +164,7 @@ function toAppConfig(env: Environment): AppConfig {
     tickets: {
       pattern: new RegExp(env.TICKET_PATTERN),
       provider: serviceNowSelected ? 'servicenow' : 'local',
+      cacheSeconds: env.TICKET_CACHE_SECONDS,
       serviceNow: serviceNowSelected
         ? {
             instanceUrl: env.SERVICENOW_INSTANCE_URL!.replace(/\/+$/, ''),

@@ -1,5 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
+import { CachingTicketProvider } from './caching-ticket.provider';
 import { ChangeTicketChecker } from './change-ticket-checker.service';
 import { LocalTicketProvider } from './local/local-ticket.provider';
 import { LocalTicketRepository } from './local/local-ticket.repository';
@@ -7,10 +8,11 @@ import { ServiceNowTicketProvider } from './servicenow/servicenow-ticket.provide
 import { TicketProvider } from './ticket-provider';
 
 export function ticketProviders(tickets: AppConfig['tickets']): Provider[] {
+  const cached = (provider: TicketProvider) => (tickets.cacheSeconds > 0 ? new CachingTicketProvider(provider, tickets.cacheSeconds * 1000) : provider);
   const serviceNow = tickets.serviceNow;
   const provider: Provider =
     tickets.provider === 'servicenow' && serviceNow
-      ? { provide: TicketProvider, useValue: new ServiceNowTicketProvider(serviceNow.instanceUrl, serviceNow.credentials, serviceNow.timeoutMs) }
-      : { provide: TicketProvider, useClass: LocalTicketProvider };
+      ? { provide: TicketProvider, useValue: cached(new ServiceNowTicketProvider(serviceNow.instanceUrl, serviceNow.credentials, serviceNow.timeoutMs)) }
+      : { provide: TicketProvider, useFactory: (repository: LocalTicketRepository) => cached(new LocalTicketProvider(repository)), inject: [LocalTicketRepository] };
   return [provider, LocalTicketRepository, ChangeTicketChecker];
 }
