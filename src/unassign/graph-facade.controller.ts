@@ -22,35 +22,24 @@ const ACTION = 'unassignResourceAccountFromDevice';
 export class GraphFacadeController {
   constructor(private readonly unassign: UnassignResourceAccountUseCase) {}
 
-  @Post(`${DEVICES}/:deviceId/${ACTION}`)
+  @Post([`${DEVICES}/:deviceId/${ACTION}`, `${DEVICES}/:profileDeviceId/deploymentProfile/assignedDevices/:deviceId/${ACTION}`])
   @HttpCode(204)
   @AuthenticatedByUseCase()
-  @ApiOperation({ summary: 'Graph-compatible unassignResourceAccountFromDevice (errors in Graph\'s shape, with attemptId in innerError)' })
+  @ApiOperation({
+    summary: "Graph-compatible unassignResourceAccountFromDevice, by either path of the Graph documentation (errors in Graph's shape, with attemptId in innerError)",
+  })
   @ApiNoContentResponse({ description: 'Unassigned.' })
-  async byDevice(
+  async unassignResourceAccountFromDevice(
     @Param('deviceId') deviceId: string,
+    @Param('profileDeviceId') profileDeviceId: string | undefined,
     @Headers('x-change-ticket') changeTicket: string | undefined,
     @Headers('x-justification') justification: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    await this.execute([deviceId], { changeTicket, justification }, request, reply);
-  }
-
-  @Post(`${DEVICES}/:profileDeviceId/deploymentProfile/assignedDevices/:deviceId/${ACTION}`)
-  @HttpCode(204)
-  @AuthenticatedByUseCase()
-  @ApiOperation({ summary: 'The same action through the deployment profile path of the Graph documentation' })
-  @ApiNoContentResponse({ description: 'Unassigned.' })
-  async byProfileAssignment(
-    @Param('profileDeviceId') profileDeviceId: string,
-    @Param('deviceId') deviceId: string,
-    @Headers('x-change-ticket') changeTicket: string | undefined,
-    @Headers('x-justification') justification: string | undefined,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<void> {
-    await this.execute([profileDeviceId, deviceId], { changeTicket, justification }, request, reply);
+    // In the deployment-profile path the last id is the device; both must be GUIDs.
+    const deviceIds = profileDeviceId === undefined ? [deviceId] : [profileDeviceId, deviceId];
+    await this.execute(deviceIds, { changeTicket, justification }, request, reply);
   }
 
   private async execute(

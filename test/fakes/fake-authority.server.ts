@@ -3,7 +3,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, Server } from 'node:https';
 import { AddressInfo } from 'node:net';
 import { readTestTlsCertificate } from './tls-certificate';
-import { lowerCaseHeaders, readBody } from './loopback-http';
+import { closeServer, lowerCaseHeaders, readBody } from './loopback-http';
 
 export interface FakeAuthorityServerOptions {
   /** clientId -> client secret. Clients using client_assertion must be listed too (secret unused). */
@@ -67,8 +67,7 @@ export class FakeAuthorityServer {
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { lowerCaseHeaders, readBody } from './loopback-http';
+import { closeServer, lowerCaseHeaders, PendingDelays, readBody } from './loopback-http';
 
 export interface FakeAutopilotDevice {
   id: string;
@@ -85,7 +85,7 @@ export class FakeGraphServer {
   readonly requests: RecordedGraphRequest[] = [];
   private readonly devices = new Map<string, FakeAutopilotDevice>();
   private readonly scripted: Record<GraphRequestKind, ScriptedGraphResponse[]> = { read: [], unassign: [] };
-  private readonly pendingTimers = new Set<NodeJS.Timeout>();
+  private readonly delays = new PendingDelays();
 
   private constructor(
     private readonly server: Server,
@@ -137,9 +137,8 @@ export class FakeGraphServer {
   }
 
   async close(): Promise<void> {
-    for (const timer of this.pendingTimers) clearTimeout(timer);
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.delays.cancelAll();
+    await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -181,7 +180,7 @@ export class FakeGraphServer {
     const device = this.devices.get(deviceId);
     if (performed && kind === 'unassign' && device) device.resourceName = '';
 
-    if (scripted?.delayMs) await this.sleep(scripted.delayMs);
+    if (scripted?.delayMs) await this.delays.sleep(scripted.delayMs);
     if (scripted?.dropConnection) {
       exchange.req.socket.destroy();
       return;
@@ -253,15 +252,5 @@ export class FakeGraphServer {
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     res.writeHead(status);
     res.end(body === undefined ? undefined : JSON.stringify(body));
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pendingTimers.delete(timer);
-        resolve();
-      }, ms);
-      this.pendingTimers.add(timer);
-    });
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { lowerCaseHeaders, readBody } from './loopback-http';
+import { closeServer, lowerCaseHeaders, PendingDelays, readBody } from './loopback-http';
 
 export interface FakeServiceNowServerOptions {
   username: string;
@@ -86,7 +86,7 @@ export class FakeServiceNowServer {
   private readonly ciSysIds = new Map<string, string>();
   private readonly accessTokens = new Set<string>();
   private readonly scripted: ScriptedServiceNowResponse[] = [];
-  private readonly pendingTimers = new Set<NodeJS.Timeout>();
+  private readonly delays = new PendingDelays();
 
   private constructor(
     private readonly server: Server,
@@ -141,9 +141,8 @@ export class FakeServiceNowServer {
   }
 
   async close(): Promise<void> {
-    for (const timer of this.pendingTimers) clearTimeout(timer);
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.delays.cancelAll();
+    await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -162,7 +161,7 @@ export class FakeServiceNowServer {
       return sendError(res, 400, {}, [`Requested URI does not represent any resource: ${url.pathname}`, null]);
 
     const scripted = this.scripted.shift();
-    if (scripted?.delayMs) await this.sleep(scripted.delayMs);
+    if (scripted?.delayMs) await this.delays.sleep(scripted.delayMs);
     if (scripted && scripted.status >= 400) return this.sendScripted(res, scripted);
 
     const [, table, sysId] = route;
@@ -291,16 +290,6 @@ export class FakeServiceNowServer {
     const sysId = this.ciSysIds.get(name) ?? newSysId();
     this.ciSysIds.set(name, sysId);
     return sysId;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pendingTimers.delete(timer);
-        resolve();
-      }, ms);
-      this.pendingTimers.add(timer);
-    });
   }
 }
 

@@ -3,6 +3,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { CryptoKey, JWK, JWTPayload } from 'jose';
+import { closeServer } from './loopback-http';
 
 export interface JwksIssuerServerOptions {
   tenantId?: string;
@@ -141,8 +142,7 @@ export class JwksIssuerServer {
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private finish(options: CallerTokenOptions, identity: Record<string, unknown>): JWTPayload {
