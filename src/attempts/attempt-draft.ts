@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal';
-import type { GraphResult } from '../graph/graph-client';
+import type { GraphFailure, GraphResult } from '../graph/graph-client';
 import type { AttemptRecord, EntryPoint, TerminalOutcome } from './attempt';
 
 type DraftFacts = Omit<AttemptRecord, 'id' | 'receivedAt' | 'settledAt' | 'outcome' | 'httpStatus' | 'errorCode' | 'durationMs'>;
@@ -92,7 +92,7 @@ export class AttemptDraft {
   }
 
   recordTicket(snapshot: object | null, breakGlass: boolean): void {
-    this.facts.ticketSnapshot = snapshot ? JSON.parse(JSON.stringify(snapshot)) : null;
+    this.facts.ticketSnapshot = snapshot ? { ...snapshot } : null;
     this.facts.breakGlass = breakGlass;
   }
 
@@ -107,10 +107,15 @@ export class AttemptDraft {
     Object.assign(this.facts, {
       graphStatus: exchange.status ?? null,
       graphErrorCode: failure?.kind === 'error' ? clip(failure.code, 200) : null,
-      graphErrorMessage: failure ? clip(failure.kind === 'error' ? failure.message : failure.kind === 'timeout' ? 'timeout' : failure.reason, 2000) : null,
+      graphErrorMessage: failure ? clip(failureText(failure), 2000) : null,
       graphRequestId: exchange.requestId ?? null,
       graphClientRequestId: exchange.clientRequestId,
       graphDurationMs: (this.facts.graphDurationMs ?? 0) + exchange.durationMs,
     });
   }
+}
+
+function failureText(failure: GraphFailure): string {
+  if (failure.kind === 'error') return failure.message;
+  return failure.kind === 'timeout' ? 'timeout' : failure.reason;
 }

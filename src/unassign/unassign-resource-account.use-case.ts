@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { subject } from '@casl/ability';
 import { SUCCESS_STATUS, type TerminalOutcome } from '../attempts/attempt';
-import { AttemptDraft } from '../attempts/attempt-draft';
+import { AttemptDraft, type AttemptSettlement } from '../attempts/attempt-draft';
 import { AttemptRepository } from '../attempts/attempt.repository';
 import { CallerAuthenticator } from '../auth/caller-authenticator.service';
 import type { Principal } from '../auth/principal';
@@ -195,7 +195,7 @@ export class UnassignResourceAccountUseCase {
    * After Graph has been called the caller must learn what happened even if the final write fails;
    * the row then stays in flight for the sweeper to settle.
    */
-  private async settleQuietly(attempt: AttemptDraft, settlement: Parameters<AttemptRepository['settle']>[1]): Promise<void> {
+  private async settleQuietly(attempt: AttemptDraft, settlement: AttemptSettlement): Promise<void> {
     try {
       await this.attempts.settle(attempt, settlement);
     } catch (error) {
@@ -203,7 +203,6 @@ export class UnassignResourceAccountUseCase {
     }
   }
 }
-
 
 function auditUnavailable(): ProblemError {
   return new ProblemError(ProblemCode.AuditUnavailable, 'The attempt could not be recorded, so nothing was forwarded to Microsoft Graph.');
