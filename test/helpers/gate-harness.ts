@@ -66,7 +66,7 @@ export class GateHarness {
       AUTH_AUDIENCE: GATE_AUDIENCE,
       GRAPH_MODE: 'live',
       GRAPH_BASE_URL: this.graph.baseUrl,
-      GRAPH_TIMEOUT_MS: '1500',
+      GRAPH_TIMEOUT_MS: '2500',
       AZURE_TENANT_ID: GRAPH_TENANT,
       AZURE_CLIENT_ID: GRAPH_CLIENT_ID,
       AZURE_CLIENT_SECRET: GRAPH_CLIENT_SECRET,
@@ -76,7 +76,7 @@ export class GateHarness {
       DATA_DIR: this.database.dataDir,
       ...(this.database.databaseUrl ? { DATABASE_URL: this.database.databaseUrl, DATABASE_POOL_MAX: '4' } : {}),
       ...(options.ticketProvider === 'servicenow'
-        ? { SERVICENOW_INSTANCE_URL: this.serviceNow.instanceUrl, SERVICENOW_USERNAME: SERVICENOW_USER, SERVICENOW_PASSWORD: SERVICENOW_PASSWORD, SERVICENOW_TIMEOUT_MS: '1500' }
+        ? { SERVICENOW_INSTANCE_URL: this.serviceNow.instanceUrl, SERVICENOW_USERNAME: SERVICENOW_USER, SERVICENOW_PASSWORD: SERVICENOW_PASSWORD, SERVICENOW_TIMEOUT_MS: '2500' }
         : {}),
       ...options.env,
     };
