@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { aTeamsRoom } from '../factories/devices';
 import { DEFAULT_ISSUER_TENANT_ID, type JwksIssuerServer } from '../fakes/jwks-issuer.server';
 import { GateHarness } from '../helpers/gate-harness';
-import { attemptsFor, graphTrafficFor } from '../helpers/gate-observations';
+import { attemptsFor, graphTrafficFor, theOnlyAttemptFor } from '../helpers/gate-observations';
 import { expectProblem, expectRefusalRecorded } from '../helpers/refusal-assertions';
 import { createLocalTicket, JUSTIFICATION, UNASSIGNER } from '../helpers/unassign-calls';
 
@@ -127,10 +127,7 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account authenticati
     expect(posts.map((request) => request.path)).toEqual([
       `/beta/deviceManagement/windowsAutopilotDeviceIdentities/${device.id}/unassignResourceAccountFromDevice`,
     ]);
-    const rows = await attemptsFor(harness, device.id);
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({
-      id: response.body.attemptId,
+    await theOnlyAttemptFor(harness, device.id, response, {
       outcome: 'succeeded',
       actor_kind: 'app',
       actor_app_id: appId,

@@ -7,7 +7,7 @@ import { aTicketNumber } from '../factories/tickets';
 import type { FakeAutopilotDevice, FakeGraphServer } from '../fakes/fake-graph.server';
 import type { FakeServiceNowServer, RecordedServiceNowRequest } from '../fakes/fake-servicenow.server';
 import { GateHarness, SERVICENOW_PASSWORD, SERVICENOW_USER } from '../helpers/gate-harness';
-import { attemptsFor, graphTrafficFor, problemOf } from '../helpers/gate-observations';
+import { attemptsFor, graphTrafficFor, problemOf, theOnlyAttemptFor } from '../helpers/gate-observations';
 import { SERVICENOW_OAUTH_CLIENT_ID, SERVICENOW_OAUTH_CLIENT_SECRET, startGateWithServiceNowOAuth, type OAuthServiceNowGate } from '../helpers/servicenow-oauth';
 import { createLocalTicket, JUSTIFICATION, UNASSIGNER, unassignV1 } from '../helpers/unassign-calls';
 
@@ -29,17 +29,14 @@ async function expectTicketRejected(harness: GateHarness, response: Response, de
   expect(response.body).toMatchObject({ ...problemOf('CHANGE_TICKET_REJECTED', 422), outcome: 'ticket_rejected' });
   expect(response.body.reasons.map((reason: { code: string }) => reason.code).sort()).toEqual([...codes].sort());
   expectNothingForwarded(harness.graph, device);
-  const rows = await attemptsFor(harness, device.id);
-  expect(rows).toHaveLength(1);
-  expect(rows[0]).toMatchObject({
-    id: response.body.attemptId,
+  const row = await theOnlyAttemptFor(harness, device.id, response, {
     outcome: 'ticket_rejected',
     http_status: 422,
     error_code: 'CHANGE_TICKET_REJECTED',
     decision: 'denied',
     break_glass: false,
   });
-  return rows[0];
+  return row;
 }
 
 function expectNothingForwarded(graph: FakeGraphServer, device: FakeAutopilotDevice): void {
@@ -243,10 +240,7 @@ describe('change tickets', () => {
       expect(response.body).toMatchObject({ ...problemOf('TICKET_PROVIDER_UNAVAILABLE', 503), outcome: 'ticket_rejected' });
       expectNothingForwarded(harness.graph, device);
       expect(tableRequests(harness.serviceNow, 'change_request', `number=${change.number}`)).toHaveLength(1);
-      const rows = await attemptsFor(harness, device.id);
-      expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({
-        id: response.body.attemptId,
+      await theOnlyAttemptFor(harness, device.id, response, {
         outcome: 'ticket_rejected',
         http_status: 503,
         error_code: 'TICKET_PROVIDER_UNAVAILABLE',

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aTeamsRoom } from '../factories/devices';
 import { GateHarness } from '../helpers/gate-harness';
-import { attemptsFor, canonicalUnassignPath, devicePath, graphTrafficFor, problemOf } from '../helpers/gate-observations';
+import { attemptsFor, canonicalUnassignPath, devicePath, graphTrafficFor, problemOf, theOnlyAttemptFor } from '../helpers/gate-observations';
 import { createLocalTicket, JUSTIFICATION, UNASSIGNER, unassignV1 } from '../helpers/unassign-calls';
 
 const BREAK_GLASS = 'Autopilot.BreakGlass';
@@ -51,10 +51,7 @@ describe('unassign: policy and device checks', () => {
     expect(response.body).toMatchObject({ ...problemOf('POLICY_DENIED', 403), outcome: 'policy_denied' });
     expect(graphTrafficFor(harness, device.id).all).toEqual([]);
     expect(harness.graph.device(device.id)?.resourceName).toBe(device.resourceName);
-    const rows = await attemptsFor(harness, device.id);
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({
-      id: response.body.attemptId,
+    await theOnlyAttemptFor(harness, device.id, response, {
       outcome: 'policy_denied',
       http_status: 403,
       error_code: 'POLICY_DENIED',
@@ -173,10 +170,7 @@ describe('unassign: policy and device checks', () => {
     expect(traffic.posts).toHaveLength(1);
     expect(traffic.posts[0].path).toBe(canonicalUnassignPath(device.id));
     expect(harness.graph.device(device.id)?.resourceName).toBe('');
-    const rows = await attemptsFor(harness, device.id);
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({
-      id: response.body.attemptId,
+    const row = await theOnlyAttemptFor(harness, device.id, response, {
       outcome: 'succeeded',
       break_glass: true,
       change_ticket: null,
@@ -185,7 +179,7 @@ describe('unassign: policy and device checks', () => {
       actor_upn: 'oncall@contoso.example',
       graph_status: 204,
     });
-    expect(rows[0].decision_reason).toMatch(/break-glass/);
+    expect(row.decision_reason).toMatch(/break-glass/);
   });
 
   it('does not let an ordinary unassigner leave the ticket out', async () => {

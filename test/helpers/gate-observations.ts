@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { RecordedGraphRequest } from '../fakes/fake-graph.server';
 import type { GateHarness } from './gate-harness';
 
@@ -39,4 +40,17 @@ export function problemOf(code: string, status: number): Record<string, unknown>
     status,
     code,
   };
+}
+
+/** Exactly one attempt for the device, the one the answer names, holding `expected`. */
+export async function theOnlyAttemptFor(
+  harness: GateHarness,
+  deviceId: string,
+  response: { body: { attemptId?: unknown } },
+  expected: Record<string, unknown>,
+): Promise<AttemptRow> {
+  const rows = await attemptsFor(harness, deviceId);
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toMatchObject({ id: response.body.attemptId, ...expected });
+  return rows[0];
 }

@@ -1,7 +1,7 @@
 import type { Response } from 'supertest';
 import { expect } from 'vitest';
 import type { GateHarness } from './gate-harness';
-import { attemptsFor, graphTrafficFor } from './gate-observations';
+import { graphTrafficFor, theOnlyAttemptFor } from './gate-observations';
 
 export const PROBLEM_JSON = /^application\/problem\+json(;|$)/;
 
@@ -32,11 +32,12 @@ export async function expectRefusalRecorded(
   deviceId: string,
   expected: { outcome: string; httpStatus: number; code: string },
 ): Promise<Record<string, unknown>> {
-  const rows = await attemptsFor(harness, deviceId);
-  expect(rows).toHaveLength(1);
-  const [row] = rows;
-  expect(response.body.attemptId).toBe(row.id);
-  expect(row).toMatchObject({ outcome: expected.outcome, http_status: expected.httpStatus, error_code: expected.code, decision: 'denied' });
+  const row = await theOnlyAttemptFor(harness, deviceId, response, {
+    outcome: expected.outcome,
+    http_status: expected.httpStatus,
+    error_code: expected.code,
+    decision: 'denied',
+  });
   expect(row.settled_at).not.toBeNull();
   expect(graphTrafficFor(harness, deviceId).all).toEqual([]);
   return row;
