@@ -17,6 +17,7 @@ import { LocalTicketsController } from './tickets/local/local-tickets.controller
 import { ticketProviders } from './tickets/tickets.providers';
 import { GraphFacadeController } from './unassign/graph-facade.controller';
 import { UnassignController } from './unassign/unassign.controller';
+import { UnassignRequestParser } from './unassign/unassign-request';
 import { UnassignResourceAccountUseCase } from './unassign/unassign-resource-account.use-case';
 
 export interface AppModuleOptions {
@@ -48,6 +49,7 @@ export class AppModule {
         ...graphProviders(config.graph),
         AbilityFactory,
         AttemptRepository,
+        UnassignRequestParser,
         UnassignResourceAccountUseCase,
       ],
     };

@@ -10,6 +10,11 @@ import { interpolateConditions } from './rule-interpolation';
 export class AbilityFactory {
   constructor(private readonly policy: Policy) {}
 
+  /** sha256 of the policy file the abilities come from, stamped on every attempt. */
+  get policyVersion(): string {
+    return this.policy.version;
+  }
+
   forPrincipal(principal: Principal): AppAbility {
     return createMongoAbility<AppAbility>(this.rulesFor(principal));
   }

@@ -1,4 +1,7 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/app-config.token';
 import { parseWithSchema, readJsonBody } from '../http/json-body';
 import { ProblemCode } from '../http/problem-code';
 import { ProblemError } from '../http/problem.error';
@@ -29,6 +32,16 @@ export interface UnassignRequestRules {
   ticketPattern: RegExp;
   /** Only callers who may bypass ChangeTicket (break-glass) may leave the ticket out. */
   ticketRequired: boolean;
+}
+
+/** Validates an unassign request against the configured ticket pattern. */
+@Injectable()
+export class UnassignRequestParser {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  parse(input: UnassignRequestInput, ticketRequired: boolean): UnassignRequest {
+    return parseUnassignRequest(input, { ticketPattern: this.config.tickets.pattern, ticketRequired });
+  }
 }
 
 export function parseUnassignRequest(input: UnassignRequestInput, rules: UnassignRequestRules): UnassignRequest {

@@ -1,25 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { subject } from '@casl/ability';
 import { SUCCESS_STATUS, type TerminalOutcome } from '../attempts/attempt';
 import { AttemptDraft, type AttemptSettlement } from '../attempts/attempt-draft';
 import { AttemptRepository } from '../attempts/attempt.repository';
 import { CallerAuthenticator } from '../auth/caller-authenticator.service';
 import type { Principal } from '../auth/principal';
-import type { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/app-config.token';
 import { hasResourceAccount, type AutopilotDevice } from '../graph/autopilot-device';
 import { GraphClient } from '../graph/graph-client';
 import { ProblemCode } from '../http/problem-code';
 import { ProblemError } from '../http/problem.error';
 import { AbilityFactory } from '../policy/ability.factory';
-import { Policy } from '../policy/policy-file';
 import type { AppAbility } from '../policy/policy-vocabulary';
 import { ChangeTicketChecker } from '../tickets/change-ticket-checker.service';
 import { TicketProviderUnavailableError } from '../tickets/ticket-provider';
 import { AttemptRefusal, refusalForGraphFailure, refuse } from './attempt-refusal';
 import type { UnassignResourceAccountCommand, UnassignSucceeded } from './unassign-resource-account.command';
-import { parseUnassignRequest, type UnassignRequest } from './unassign-request';
+import { UnassignRequestParser, type UnassignRequest } from './unassign-request';
 
 /** Outcomes where the gate itself said no; the others are Graph's answers to a request the gate allowed. */
 const GATE_REFUSALS = new Set<TerminalOutcome>(['unauthenticated', 'invalid_request', 'policy_denied', 'nothing_to_unassign', 'ticket_rejected']);
@@ -37,11 +34,10 @@ export class UnassignResourceAccountUseCase {
   constructor(
     private readonly authenticator: CallerAuthenticator,
     private readonly abilities: AbilityFactory,
+    private readonly requests: UnassignRequestParser,
     private readonly tickets: ChangeTicketChecker,
     private readonly graph: GraphClient,
     private readonly attempts: AttemptRepository,
-    private readonly policy: Policy,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async execute(command: UnassignResourceAccountCommand): Promise<UnassignSucceeded> {
@@ -51,7 +47,7 @@ export class UnassignResourceAccountUseCase {
       clientIp: command.clientIp,
       userAgent: command.userAgent,
       deviceId: command.deviceIds.at(-1) ?? null,
-      policyVersion: this.policy.version,
+      policyVersion: this.abilities.policyVersion,
       simulated: this.graph.simulated,
     });
     try {
@@ -108,7 +104,7 @@ export class UnassignResourceAccountUseCase {
 
   private validate(command: UnassignResourceAccountCommand, attempt: AttemptDraft, breakGlass: boolean): UnassignRequest {
     try {
-      const request = parseUnassignRequest(command, { ticketPattern: this.config.tickets.pattern, ticketRequired: !breakGlass });
+      const request = this.requests.parse(command, !breakGlass);
       attempt.recordRequest(request);
       return request;
     } catch (error) {
