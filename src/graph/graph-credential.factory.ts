@@ -30,10 +30,3 @@ export function createGraphCredential(config: AppConfig['graph']['credential']):
   }
   return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
 }
-
-export function describeCredential(config: AppConfig['graph']['credential']): string {
-  if (config.clientSecret) return 'client secret';
-  if (config.certificatePath) return 'client certificate';
-  if (config.federatedTokenFile) return 'workload identity';
-  return 'managed identity';
-}

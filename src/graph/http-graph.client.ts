@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { Logger } from '@nestjs/common';
 import { Agent } from 'undici';
 import { autopilotDeviceFrom, type AutopilotDevice } from './autopilot-device';
-import { GraphClient, type GraphResult } from './graph-client';
+import { GraphClient, type GraphExchange, type GraphFailure, type GraphResult } from './graph-client';
 import { parseRetryAfter, readGraphError } from './graph-error-body';
 import { GraphTokenSource } from './graph-token-source';
 
@@ -62,7 +62,7 @@ export class HttpGraphClient extends GraphClient {
     if (!('response' in sent)) return { kind: sent.failure === 'lost' ? 'unavailable' : sent.failure, reason: sent.reason, clientRequestId, durationMs: sent.durationMs };
     const { response, durationMs } = sent;
     const ids = { status: response.status, requestId: response.requestId, clientRequestId, durationMs };
-    if (response.status >= 300) return { kind: 'error', ...ids, ...readGraphError(response.body), retryAfterSeconds: parseRetryAfter(response.retryAfter) };
+    if (response.status >= 300) return graphError(response, ids);
     if (response.body === null || typeof response.body !== 'object') {
       return { kind: 'error', ...ids, code: 'InvalidResponse', message: 'Graph returned a body that is not a JSON object' };
     }
@@ -79,7 +79,7 @@ export class HttpGraphClient extends GraphClient {
     const { response, durationMs } = sent;
     const ids = { status: response.status, requestId: response.requestId, clientRequestId, durationMs };
     if (response.status < 300) return { kind: 'ok', ...ids, value: undefined };
-    return { kind: 'error', ...ids, ...readGraphError(response.body), retryAfterSeconds: parseRetryAfter(response.retryAfter) };
+    return graphError(response, ids);
   }
 
   private async send(method: 'GET' | 'POST', path: string, clientRequestId: string): Promise<Sent> {
@@ -116,6 +116,10 @@ export class HttpGraphClient extends GraphClient {
       return { failure: NEVER_SENT.has(code) ? 'unavailable' : 'lost', reason: code, durationMs: elapsed() };
     }
   }
+}
+
+function graphError(response: GraphResponse, ids: GraphExchange & { status: number }): GraphFailure {
+  return { kind: 'error', ...ids, ...readGraphError(response.body), retryAfterSeconds: parseRetryAfter(response.retryAfter) };
 }
 
 function header(value: string | string[] | undefined): string | undefined {

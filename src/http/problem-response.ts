@@ -6,7 +6,6 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /** RFC 9457 body: the standard members, our stable `code`, the correlation id and the problem's extensions. */
 export function problemBody(problem: ProblemError, correlationId: string): Record<string, unknown> {
-  const { retryAfterSeconds, ...extensions } = problem.extensions;
   return {
     type: problemTypeUri(problem.code),
     title: PROBLEM_TYPES[problem.code].title,
@@ -15,14 +14,18 @@ export function problemBody(problem: ProblemError, correlationId: string): Recor
     code: problem.code,
     instance: `urn:uuid:${correlationId}`,
     correlationId,
-    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-    ...extensions,
+    ...problem.extensions,
   };
 }
 
-export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: ProblemError): void {
+/** The headers a problem implies whatever the body's shape: Retry-After for throttling, the 401 challenge. */
+export function setProblemHeaders(reply: FastifyReply, problem: ProblemError): void {
   const retryAfter = problem.extensions.retryAfterSeconds;
   if (retryAfter !== undefined) void reply.header('retry-after', String(Math.ceil(retryAfter)));
   if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: ProblemError): void {
+  setProblemHeaders(reply, problem);
   void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problemBody(problem, request.id));
 }

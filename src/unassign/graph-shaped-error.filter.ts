@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemCode } from '../http/problem-code';
 import { problemFromError } from '../http/problem-from-error';
+import { setProblemHeaders } from '../http/problem-response';
 
 const GRAPH_CODES: Partial<Record<ProblemCode, string>> = {
   [ProblemCode.InvalidRequest]: 'BadRequest',
@@ -33,9 +34,7 @@ export class GraphShapedErrorFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const { problem } = problemFromError(error);
     const clientRequestId = clientRequestIdOf(request);
-    const retryAfter = problem.extensions.retryAfterSeconds;
-    if (retryAfter !== undefined) void reply.header('retry-after', String(Math.ceil(retryAfter)));
-    if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
+    setProblemHeaders(reply, problem);
     void reply
       .status(problem.status)
       .header('request-id', request.id)
