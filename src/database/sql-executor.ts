@@ -1,7 +1,7 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type { QueryResult } from 'pg';
 
-/** The little raw SQL the migration runner and the readiness probe need, over `pg` or PGlite. */
+/** Raw SQL over `pg` or PGlite: the migration runner, the readiness probe and the two attempt writes of every request. */
 export interface SqlExecutor {
   query<T>(text: string, params?: unknown[]): Promise<T[]>;
   /** Several statements in one round trip (simple query protocol), so no parameters. */
@@ -16,7 +16,7 @@ interface PgQueryable {
 /**
  * Over a Client or a checked-out PoolClient every call shares one session, which session state
  * (the migration runner's advisory lock) needs. Over a Pool each call may land on another
- * connection: fine for self-contained statements such as a readiness probe's.
+ * connection: fine for self-contained statements such as a readiness probe's or an attempt write.
  */
 export function createPgSqlExecutor(connection: PgQueryable): SqlExecutor {
   return {
