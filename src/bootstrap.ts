@@ -25,6 +25,8 @@ export async function createGateApp(config: AppConfig, logger: Logger = createRo
     databaseUrl: config.database.url,
     dataDir: config.database.dataDir,
     poolMax: config.database.poolMax,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    lockTimeoutMs: config.database.lockTimeoutMs,
     migrationsDir: DEFAULT_MIGRATIONS_DIR,
     onPoolError: (error) => logger.warn({ error: error.message }, 'idle database connection failed'),
   });
@@ -41,7 +43,8 @@ export async function createGateApp(config: AppConfig, logger: Logger = createRo
     });
     configureFastify(app.getHttpAdapter().getInstance(), logger);
     app.enableShutdownHooks();
-    setUpOpenApi(app);
+    if (config.openApiEnabled) setUpOpenApi(app);
+    for (const allowance of config.allowances) logger.warn({ allowance }, 'production refusal relaxed by configuration');
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     return { app, database, logger };

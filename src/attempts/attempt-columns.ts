@@ -1,3 +1,4 @@
+import { storableValue } from '../database/storable';
 import type { AttemptOutcome } from './attempt';
 import type { AttemptDraft, AttemptSettlement } from './attempt-draft';
 
@@ -45,6 +46,8 @@ export function settleParameters(draft: AttemptDraft, terminal: TerminalColumns)
   return [...UPDATED.map((field) => parameter(field, values[field])), draft.id];
 }
 
+/** Every value is made storable here, the one way into the row, so no field can make the write fail on its content. */
 function parameter(field: string, value: unknown): unknown {
-  return CASTS[field] === '::jsonb' && value !== null ? JSON.stringify(value) : value;
+  const storable = storableValue(value);
+  return CASTS[field] === '::jsonb' && storable !== null ? JSON.stringify(storable) : storable;
 }

@@ -34,6 +34,8 @@ export class AttemptDraft {
   private readonly startedAt = performance.now();
   /** True once the in-flight row is committed; settle then updates that row instead of inserting one. */
   opened = false;
+  /** True from the moment the unassign POST may have left: only from then on can an outcome be `unknown`. */
+  forwarded = false;
   readonly facts: DraftFacts;
 
   constructor(start: AttemptStart) {

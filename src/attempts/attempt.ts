@@ -12,6 +12,8 @@ export const ATTEMPT_OUTCOMES = [
   'graph_unavailable',
   'graph_timeout',
   'unknown',
+  'ticket_unavailable',
+  'internal_error',
 ] as const;
 
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
@@ -22,6 +24,15 @@ export type EntryPoint = 'v1' | 'graph-facade';
 
 /** What each door answers on success: our JSON result, or Graph's own empty 204. */
 export const SUCCESS_STATUS: Record<EntryPoint, number> = { v1: 200, 'graph-facade': 204 };
+
+/** Every field of an attempt record, in the order the record lists them: what policy `fields` and conditions may name. */
+export const ATTEMPT_FIELDS = [
+  'id', 'receivedAt', 'settledAt', 'outcome', 'httpStatus', 'errorCode', 'entryPoint', 'simulated', 'correlationId',
+  'actorOid', 'actorTenantId', 'actorUpn', 'actorAppId', 'actorKind', 'actorRoles', 'clientIp', 'userAgent',
+  'deviceId', 'deviceSnapshot', 'changeTicket', 'ticketSnapshot', 'justification', 'breakGlass',
+  'decision', 'decisionReason', 'policyVersion',
+  'graphStatus', 'graphErrorCode', 'graphErrorMessage', 'graphRequestId', 'graphClientRequestId', 'graphDurationMs', 'durationMs',
+] as const satisfies readonly (keyof AttemptRecord)[];
 
 /** One request to unassign, as recorded: who, what, why, the decision, what Graph said, and when. */
 export interface AttemptRecord {

@@ -9,6 +9,7 @@ import { ProblemError } from '../http/problem.error';
 import { AbilityFactory } from '../policy/ability.factory';
 import type { AttemptRecord } from './attempt';
 import { AttemptDto } from './attempt.dto';
+import { attemptAsSeenBy } from './attempt-visibility';
 import { AttemptRepository } from './attempt.repository';
 
 @ApiTags('attempts')
@@ -21,14 +22,19 @@ export class AttemptsController {
   ) {}
 
   @Get(':attemptId')
-  @ApiOperation({ summary: 'An attempt as recorded. Callers read their own (per policy); audit readers read all.' })
+  @ApiOperation({
+    summary: 'An attempt as recorded. Callers read their own (per policy); audit readers read all.',
+    description:
+      "Fields a `read Attempt` rule does not list are left out. Graph's own error text, and the device of an attempt the " +
+      'reader may not unassign, are shown only to readers who may `diagnose` the attempt.',
+  })
   @ApiOkResponse({ type: AttemptDto })
   @ApiProblemResponses(ProblemCode.InvalidRequest, ProblemCode.Unauthenticated, ProblemCode.PolicyDenied, ProblemCode.AttemptNotFound)
   async find(
     @Param('attemptId', new ParseUUIDPipe({ exceptionFactory: () => new ProblemError(ProblemCode.InvalidRequest, 'The attempt id must be a UUID.') }))
     attemptId: string,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<AttemptRecord> {
+  ): Promise<Partial<AttemptRecord>> {
     const ability = this.abilities.forPrincipal(principal);
     if (ability.cannot('read', 'Attempt')) throw new ProblemError(ProblemCode.PolicyDenied, 'Your roles do not allow reading attempts.');
     const attempt = await this.attempts.findById(attemptId);
@@ -36,6 +42,6 @@ export class AttemptsController {
     if (!attempt || ability.cannot('read', subject('Attempt', { ...attempt }))) {
       throw new ProblemError(ProblemCode.AttemptNotFound, `No attempt ${attemptId} is visible to you.`);
     }
-    return attempt;
+    return attemptAsSeenBy(ability, attempt);
   }
 }

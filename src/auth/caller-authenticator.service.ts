@@ -21,8 +21,7 @@ export class CallerAuthenticator {
 
     const payload = await this.verify(token);
     const principal = principalFrom(payload);
-    const allowed = this.keys.allowedTenants;
-    if (allowed && allowed.length > 0 && !allowed.includes(principal.tenantId)) {
+    if (!this.keys.allowedTenants.includes(principal.tenantId.toLowerCase())) {
       throw authenticationFailed('tenant_not_allowed');
     }
     return principal;

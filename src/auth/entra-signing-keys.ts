@@ -5,7 +5,7 @@ interface EntraKeysOptions {
   issuer: string;
   audience: string;
   jwksUri?: string;
-  allowedTenants?: string[];
+  allowedTenants: string[];
 }
 
 /**
@@ -15,7 +15,7 @@ interface EntraKeysOptions {
 export class EntraSigningKeys extends SigningKeys {
   readonly issuer: string;
   readonly audience: string;
-  readonly allowedTenants?: string[];
+  readonly allowedTenants: readonly string[];
   private resolver?: Promise<JWTVerifyGetKey>;
 
   constructor(private readonly options: EntraKeysOptions) {

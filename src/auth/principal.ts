@@ -10,3 +10,8 @@ export interface Principal {
   appId?: string;
   roles: string[];
 }
+
+/** A caller's identity across tenants: an oid is unique only within its tenant. */
+export function principalKey(principal: Pick<Principal, 'tenantId' | 'oid'>): string {
+  return `${principal.tenantId}/${principal.oid}`;
+}

@@ -4,6 +4,7 @@ import type { JWTVerifyGetKey } from 'jose';
 export abstract class SigningKeys {
   abstract readonly issuer: string;
   abstract readonly audience: string;
-  abstract readonly allowedTenants?: string[];
+  /** Tokens of other tenants are refused; by default the issuer's own tenant only. */
+  abstract readonly allowedTenants: readonly string[];
   abstract keyResolver(): Promise<JWTVerifyGetKey>;
 }

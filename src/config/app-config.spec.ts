@@ -3,17 +3,21 @@ import { InvalidConfigurationError, loadAppConfig } from './app-config';
 
 const ISSUER = 'https://login.microsoftonline.com/22222222-aaaa-bbbb-cccc-000000000002/v2.0';
 
+const SERVICENOW = { SERVICENOW_INSTANCE_URL: 'https://contoso.service-now.com/' };
+
 /** What a production deployment with a client secret sets. */
 const PRODUCTION: Record<string, string> = {
   NODE_ENV: 'production',
+  DATABASE_URL: 'postgresql://gate@db.internal:5432/gate',
   AUTH_ISSUER: ISSUER,
   AUTH_AUDIENCE: 'api://autopilot-gate',
   AZURE_TENANT_ID: '99999999-aaaa-4bbb-8ccc-000000000099',
   AZURE_CLIENT_ID: '88888888-aaaa-4bbb-8ccc-000000000088',
   AZURE_CLIENT_SECRET: 'secret',
+  ...SERVICENOW,
+  SERVICENOW_USERNAME: 'gate',
+  SERVICENOW_PASSWORD: 'pw',
 };
-
-const SERVICENOW = { SERVICENOW_INSTANCE_URL: 'https://contoso.service-now.com/' };
 
 function refusalOf(env: Record<string, string | undefined>): string {
   try {
@@ -60,16 +64,69 @@ describe(loadAppConfig.name, () => {
     expect(config.graph.mode).toBe('live');
   });
 
-  it('refuses production without an issuer and with the simulated Graph, naming both variables', () => {
+  it('refuses production without an issuer, with the simulated Graph, the embedded database and local tickets, naming every variable', () => {
     const message = refusalOf({ NODE_ENV: 'production' });
 
-    expect(namedVariables(message)).toEqual(['AUTH_ISSUER', 'GRAPH_MODE']);
+    expect(namedVariables(message)).toEqual(['AUTH_ISSUER', 'DATABASE_URL', 'GRAPH_MODE', 'TICKET_PROVIDER']);
+    expect(message).toContain('ALLOW_EMBEDDED_DATABASE=true');
+    expect(message).toContain('ALLOW_LOCAL_TICKETS=true');
   });
 
   it('refuses production with live Graph but no credentials, naming every bad variable', () => {
-    const message = refusalOf({ NODE_ENV: 'production', GRAPH_MODE: 'live' });
+    const message = refusalOf({ ...PRODUCTION, GRAPH_MODE: 'live', AZURE_TENANT_ID: '', AZURE_CLIENT_ID: '', AUTH_ISSUER: '' });
 
     expect(namedVariables(message)).toEqual(['AUTH_ISSUER', 'AZURE_CLIENT_ID', 'AZURE_TENANT_ID']);
+  });
+
+  it('allows the embedded database and local tickets in production only when told to, and reports each allowance', () => {
+    const withoutBoth = { ...PRODUCTION, DATABASE_URL: '', SERVICENOW_INSTANCE_URL: '', SERVICENOW_USERNAME: '', SERVICENOW_PASSWORD: '' };
+
+    const config = loadAppConfig({ ...withoutBoth, ALLOW_EMBEDDED_DATABASE: 'true', ALLOW_LOCAL_TICKETS: 'true' });
+
+    expect(config.database.url).toBeUndefined();
+    expect(config.tickets.provider).toBe('local');
+    expect(config.allowances).toEqual([expect.stringContaining('ALLOW_EMBEDDED_DATABASE'), expect.stringContaining('ALLOW_LOCAL_TICKETS')]);
+    expect(config.tickets.separationOfDuties).toBe(true);
+    expect(loadAppConfig(PRODUCTION).allowances).toEqual([]);
+  });
+
+  it.each(['AUTH_ISSUER', 'AUTH_JWKS_URI', 'GRAPH_BASE_URL', 'SERVICENOW_INSTANCE_URL', 'AZURE_AUTHORITY_HOST'])(
+    'refuses a plain-http %s on a host that is not loopback in production',
+    (variable) => {
+      const message = refusalOf({ ...PRODUCTION, [variable]: 'http://10.1.2.3:8080/22222222-aaaa-bbbb-cccc-000000000002/v2.0' });
+
+      expect(namedVariables(message)).toEqual([variable]);
+      expect(message).toContain('must use https');
+    },
+  );
+
+  it('accepts plain http on loopback in production, as browsers do', () => {
+    for (const host of ['127.0.0.1', '127.8.9.10', 'localhost', '[::1]']) {
+      expect(loadAppConfig({ ...PRODUCTION, GRAPH_BASE_URL: `http://${host}:4010/beta` }).graph.baseUrl).toBe(`http://${host}:4010/beta`);
+    }
+  });
+
+  it('defaults the allowed tenants to the tenant the issuer names, and refuses an issuer that names none without a list', () => {
+    expect(loadAppConfig(PRODUCTION).auth).toMatchObject({ allowedTenants: ['22222222-aaaa-bbbb-cccc-000000000002'] });
+    expect(loadAppConfig({ ...PRODUCTION, AUTH_ALLOWED_TENANTS: 'AAAAAAAA-0000-4000-8000-000000000001, b' }).auth).toMatchObject({
+      allowedTenants: ['aaaaaaaa-0000-4000-8000-000000000001', 'b'],
+    });
+    const message = refusalOf({ ...PRODUCTION, AUTH_ISSUER: 'https://login.microsoftonline.com/organizations/v2.0' });
+    expect(namedVariables(message)).toEqual(['AUTH_ALLOWED_TENANTS']);
+  });
+
+  it('takes TRUST_PROXY as a hop count or a list of proxy addresses, and refuses true', () => {
+    expect(loadAppConfig({}).trustProxy).toBe(false);
+    expect(loadAppConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadAppConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7, fd00::/8' }).trustProxy).toEqual(['10.0.0.0/8', '192.168.1.7', 'fd00::/8']);
+    expect(refusalOf({ TRUST_PROXY: 'true' })).toMatch(/TRUST_PROXY: true would trust every hop/);
+    expect(namedVariables(refusalOf({ TRUST_PROXY: '10.0.0.0/33' }))).toEqual(['TRUST_PROXY']);
+  });
+
+  it('serves the OpenAPI document outside production by default, and in production only when enabled', () => {
+    expect(loadAppConfig({}).openApiEnabled).toBe(true);
+    expect(loadAppConfig(PRODUCTION).openApiEnabled).toBe(false);
+    expect(loadAppConfig({ ...PRODUCTION, OPENAPI_ENABLED: 'true' }).openApiEnabled).toBe(true);
   });
 
   it('refuses production that asks for the simulated Graph explicitly', () => {

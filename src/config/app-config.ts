@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { allowancesInForce, checkProduction, type ProductionFacts } from './production-checks';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
@@ -7,6 +9,7 @@ const booleanFlag = z
 const commaList = z
   .string()
   .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+const tenantList = commaList.transform((tenants) => tenants.map((tenant) => tenant.toLowerCase()));
 
 const optionalUrl = z.url().optional();
 
@@ -17,16 +20,20 @@ export const environmentSchema = z
     HOST: z.string().default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    TRUST_PROXY: booleanFlag.default(false),
+    TRUST_PROXY: z.string().default('false'),
+    OPENAPI_ENABLED: booleanFlag.optional(),
 
     DATABASE_URL: z.string().min(1).optional(),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+    DATABASE_LOCK_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
     DATA_DIR: z.string().default('./.data'),
+    ALLOW_EMBEDDED_DATABASE: booleanFlag.default(false),
 
     AUTH_ISSUER: optionalUrl,
     AUTH_AUDIENCE: z.string().min(1).optional(),
     AUTH_JWKS_URI: optionalUrl,
-    AUTH_ALLOWED_TENANTS: commaList.optional(),
+    AUTH_ALLOWED_TENANTS: tenantList.optional(),
     AUTH_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
 
     POLICY_FILE: z.string().default('config/policy.yaml'),
@@ -34,6 +41,8 @@ export const environmentSchema = z
     TICKET_PROVIDER: z.enum(['servicenow', 'local']).optional(),
     TICKET_PATTERN: z.string().default('^CHG[0-9]{7,}$'),
     TICKET_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+    ALLOW_LOCAL_TICKETS: booleanFlag.default(false),
+    LOCAL_TICKETS_SEPARATION_OF_DUTIES: booleanFlag.optional(),
     SERVICENOW_INSTANCE_URL: optionalUrl,
     SERVICENOW_USERNAME: z.string().min(1).optional(),
     SERVICENOW_PASSWORD: z.string().min(1).optional(),
@@ -62,6 +71,12 @@ export const environmentSchema = z
     const liveGraph = (env.GRAPH_MODE ?? (env.AZURE_TENANT_ID ? 'live' : 'simulated')) === 'live';
 
     if (env.AUTH_ISSUER && !env.AUTH_AUDIENCE) problem('AUTH_AUDIENCE', 'required when AUTH_ISSUER is set');
+    if (env.AUTH_ISSUER && !env.AUTH_ALLOWED_TENANTS && !tenantOfIssuer(env.AUTH_ISSUER)) {
+      problem('AUTH_ALLOWED_TENANTS', 'required when AUTH_ISSUER names no tenant id (the allowed tenants default to the issuer tenant)');
+    }
+    const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+    if (typeof trustProxy === 'object' && !Array.isArray(trustProxy) && trustProxy !== null) problem('TRUST_PROXY', trustProxy.error);
+    checkProduction(productionFacts(env), problem);
     if (production && !env.AUTH_ISSUER) {
       problem('AUTH_ISSUER', 'required in production (the development token issuer is refused)');
     }
@@ -70,7 +85,7 @@ export const environmentSchema = z
     if (liveGraph && !env.AZURE_CLIENT_ID && !env.AZURE_FEDERATED_TOKEN_FILE) {
       problem('AZURE_CLIENT_ID', 'required for the live Graph (except for a system-assigned managed identity)');
     }
-    if (env.TICKET_PROVIDER === 'servicenow' || (!env.TICKET_PROVIDER && env.SERVICENOW_INSTANCE_URL)) {
+    if (serviceNowSelected(env)) {
       if (!env.SERVICENOW_INSTANCE_URL) problem('SERVICENOW_INSTANCE_URL', 'required for TICKET_PROVIDER=servicenow');
       const basic = env.SERVICENOW_USERNAME && env.SERVICENOW_PASSWORD;
       const oauth = env.SERVICENOW_CLIENT_ID && env.SERVICENOW_CLIENT_SECRET;
@@ -92,16 +107,21 @@ export interface AppConfig {
   host: string;
   port: number;
   logLevel: Environment['LOG_LEVEL'];
-  trustProxy: boolean;
-  database: { url?: string; poolMax: number; dataDir: string };
+  trustProxy: TrustProxy;
+  openApiEnabled: boolean;
+  /** The ALLOW_* choices that relax a production refusal, logged at start-up. */
+  allowances: string[];
+  database: { url?: string; poolMax: number; dataDir: string; statementTimeoutMs: number; lockTimeoutMs: number };
   auth:
-    | { mode: 'entra'; issuer: string; audience: string; jwksUri?: string; allowedTenants?: string[]; clockSkewSeconds: number }
+    | { mode: 'entra'; issuer: string; audience: string; jwksUri?: string; allowedTenants: string[]; clockSkewSeconds: number }
     | { mode: 'development'; dataDir: string; clockSkewSeconds: number };
   policyFile: string;
   tickets: {
     pattern: RegExp;
     provider: 'servicenow' | 'local';
     cacheSeconds: number;
+    /** A local ticket cannot be used by anyone who has written it. */
+    separationOfDuties: boolean;
     serviceNow?: {
       instanceUrl: string;
       timeoutMs: number;
@@ -141,31 +161,68 @@ function withoutEmptyValues(env: Record<string, string | undefined>): Record<str
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => !!entry[1]));
 }
 
-function toAppConfig(env: Environment): AppConfig {
-  const serviceNowSelected = env.TICKET_PROVIDER === 'servicenow' || (!env.TICKET_PROVIDER && !!env.SERVICENOW_INSTANCE_URL);
+function serviceNowSelected(env: Pick<Environment, 'TICKET_PROVIDER' | 'SERVICENOW_INSTANCE_URL'>): boolean {
+  return env.TICKET_PROVIDER === 'servicenow' || (!env.TICKET_PROVIDER && !!env.SERVICENOW_INSTANCE_URL);
+}
+
+function productionFacts(env: Environment): ProductionFacts {
   return {
     production: env.NODE_ENV === 'production',
+    databaseUrl: env.DATABASE_URL,
+    localTickets: !serviceNowSelected(env),
+    allowEmbeddedDatabase: env.ALLOW_EMBEDDED_DATABASE,
+    allowLocalTickets: env.ALLOW_LOCAL_TICKETS,
+    urls: {
+      AUTH_ISSUER: env.AUTH_ISSUER,
+      AUTH_JWKS_URI: env.AUTH_JWKS_URI,
+      GRAPH_BASE_URL: env.GRAPH_BASE_URL,
+      SERVICENOW_INSTANCE_URL: env.SERVICENOW_INSTANCE_URL,
+      AZURE_AUTHORITY_HOST: env.AZURE_AUTHORITY_HOST,
+    },
+  };
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The tenant id in an Entra issuer URL (`https://login.microsoftonline.com/{tenant}/v2.0`), if it names one. */
+function tenantOfIssuer(issuer: string): string | undefined {
+  return new URL(issuer).pathname.split('/').find((segment) => GUID.test(segment))?.toLowerCase();
+}
+
+function toAppConfig(env: Environment): AppConfig {
+  const production = env.NODE_ENV === 'production';
+  return {
+    production,
     host: env.HOST,
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
-    trustProxy: env.TRUST_PROXY,
-    database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, dataDir: env.DATA_DIR },
+    trustProxy: parseTrustProxy(env.TRUST_PROXY) as TrustProxy,
+    openApiEnabled: env.OPENAPI_ENABLED ?? !production,
+    allowances: allowancesInForce(productionFacts(env)),
+    database: {
+      url: env.DATABASE_URL,
+      poolMax: env.DATABASE_POOL_MAX,
+      dataDir: env.DATA_DIR,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      lockTimeoutMs: env.DATABASE_LOCK_TIMEOUT_MS,
+    },
     auth: env.AUTH_ISSUER
       ? {
           mode: 'entra',
           issuer: env.AUTH_ISSUER,
           audience: env.AUTH_AUDIENCE!,
           jwksUri: env.AUTH_JWKS_URI,
-          allowedTenants: env.AUTH_ALLOWED_TENANTS,
+          allowedTenants: env.AUTH_ALLOWED_TENANTS ?? [tenantOfIssuer(env.AUTH_ISSUER)!],
           clockSkewSeconds: env.AUTH_CLOCK_SKEW_SECONDS,
         }
       : { mode: 'development', dataDir: env.DATA_DIR, clockSkewSeconds: env.AUTH_CLOCK_SKEW_SECONDS },
     policyFile: env.POLICY_FILE,
     tickets: {
       pattern: new RegExp(env.TICKET_PATTERN),
-      provider: serviceNowSelected ? 'servicenow' : 'local',
+      provider: serviceNowSelected(env) ? 'servicenow' : 'local',
       cacheSeconds: env.TICKET_CACHE_SECONDS,
-      serviceNow: serviceNowSelected
+      separationOfDuties: env.LOCAL_TICKETS_SEPARATION_OF_DUTIES ?? production,
+      serviceNow: serviceNowSelected(env)
         ? {
             instanceUrl: env.SERVICENOW_INSTANCE_URL!.replace(/\/+$/, ''),
             timeoutMs: env.SERVICENOW_TIMEOUT_MS,

@@ -17,6 +17,9 @@ export interface DatabaseLocation {
 
 export interface OpenDatabaseOptions extends DatabaseLocation {
   poolMax?: number;
+  /** Bound every statement, and every wait for a lock, so a locked table makes a write fail instead of hanging. */
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
   migrationsDir: string;
   /** Errors of idle pooled connections (e.g. the server restarted); pg has already discarded them. */
   onPoolError?: (error: Error) => void;
@@ -26,6 +29,8 @@ export interface DatabaseConnection {
   kind: DatabaseKind;
   prisma: PrismaClient;
   sql: SqlExecutor;
+  /** Resolves when an attempt could be written now: takes, and gives back, the lock an insert needs. */
+  probeAttemptWrite(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,6 +43,8 @@ export interface SqlSession {
 
 export interface DatabaseReadiness {
   reachable: boolean;
+  /** An attempt could be written within the lock timeout. */
+  writable: boolean;
   pendingMigrations: string[];
 }
 
@@ -53,9 +60,14 @@ export async function isDatabaseReady(connection: DatabaseConnection, migrations
   try {
     await connection.sql.query('SELECT 1');
   } catch {
-    return { reachable: false, pendingMigrations: [] };
+    return { reachable: false, writable: false, pendingMigrations: [] };
   }
-  return { reachable: true, pendingMigrations: await listPendingMigrations(connection.sql, migrationsDir) };
+  const pendingMigrations = await listPendingMigrations(connection.sql, migrationsDir);
+  const writable = await connection.probeAttemptWrite().then(
+    () => true,
+    () => false,
+  );
+  return { reachable: true, writable, pendingMigrations };
 }
 
 export async function openSqlSession(location: DatabaseLocation): Promise<SqlSession> {
@@ -73,6 +85,8 @@ async function openPostgres(options: OpenDatabaseOptions & { databaseUrl: string
     connectionString: options.databaseUrl,
     max: options.poolMax,
     connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
+    statement_timeout: options.statementTimeoutMs,
+    lock_timeout: options.lockTimeoutMs,
   });
   // Without a listener, an idle connection's error event would crash the process.
   pool.on('error', (error) => options.onPoolError?.(error));
@@ -87,6 +101,7 @@ async function openPostgres(options: OpenDatabaseOptions & { databaseUrl: string
     kind: 'postgres',
     prisma,
     sql: createPgSqlExecutor(pool),
+    probeAttemptWrite: () => probeAttemptWrite(pool),
     close: async () => {
       await prisma.$disconnect();
       await pool.end();
@@ -94,15 +109,27 @@ async function openPostgres(options: OpenDatabaseOptions & { databaseUrl: string
   };
 }
 
+/** The lock an INSERT or UPDATE of attempts takes, taken and released in a transaction that writes nothing. */
+async function probeAttemptWrite(pool: Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('LOCK TABLE attempts IN ROW EXCLUSIVE MODE');
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release();
+  }
+}
+
 async function migrateOnOneConnection(pool: Pool, migrationsDir: string): Promise<void> {
   const client = await pool.connect();
   try {
+    // A replica may wait for another's migrations (Prisma's advisory lock), and a migration may be long.
+    await client.query('SET statement_timeout = 0; SET lock_timeout = 0');
     await applyMigrations(createPgSqlExecutor(client), migrationsDir);
-    client.release();
-  } catch (error) {
-    // Destroy rather than reuse a session that may still hold the lock or an aborted transaction.
+  } finally {
+    // Destroyed rather than reused: it may hold the lock or an aborted transaction, and its timeouts are off.
     client.release(true);
-    throw error;
   }
 }
 
@@ -120,6 +147,8 @@ async function openEmbedded(options: OpenDatabaseOptions): Promise<DatabaseConne
     kind: 'pglite',
     prisma,
     sql,
+    // One in-process session: no one else can hold a lock on it.
+    probeAttemptWrite: async () => undefined,
     close: async () => {
       await prisma.$disconnect();
       await database.close();

@@ -18,6 +18,7 @@ export interface AutopilotDevice {
   managedDeviceId: string | null;
 }
 
+/** The fields read from Graph besides the id. */
 const DEVICE_FIELDS = [
   'serialNumber',
   'groupTag',
@@ -32,6 +33,9 @@ const DEVICE_FIELDS = [
   'azureAdDeviceId',
   'managedDeviceId',
 ] as const;
+
+/** Every field of the device as the gate keeps it: what policy conditions on AutopilotDevice may name. */
+export const AUTOPILOT_DEVICE_FIELDS = ['id', ...DEVICE_FIELDS] as const satisfies readonly (keyof AutopilotDevice)[];
 
 export function autopilotDeviceFrom(id: string, entity: Record<string, unknown>): AutopilotDevice {
   const device = { id: typeof entity.id === 'string' ? entity.id : id } as AutopilotDevice;

@@ -2,9 +2,12 @@
  * Reads Graph's error body. Intune puts a serialized JSON object (with its own "Message") inside error.message,
  * sometimes wrapped twice; the human text is the innermost Message.
  */
+// Graph's codes are identifiers (`Request_ResourceNotFound`); anything else is not passed on to callers as one.
+const GRAPH_CODE = /^[A-Za-z0-9_.-]{1,100}$/;
+
 export function readGraphError(body: unknown): { code: string; message: string } {
   const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-  const code = typeof error?.code === 'string' ? error.code : 'UnknownError';
+  const code = typeof error?.code === 'string' && GRAPH_CODE.test(error.code) ? error.code : 'UnknownError';
   const message = typeof error?.message === 'string' ? unwrapIntuneMessage(error.message) : '';
   return { code, message: message.slice(0, 2000) };
 }

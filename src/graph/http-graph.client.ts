@@ -57,7 +57,7 @@ export class HttpGraphClient extends GraphClient {
   }
 
   async getAutopilotDevice(deviceId: string, clientRequestId: string): Promise<GraphResult<AutopilotDevice>> {
-    const sent = await this.send('GET', `${DEVICES_PATH}/${deviceId}`, clientRequestId);
+    const sent = await this.send('GET', `${DEVICES_PATH}/${encodeURIComponent(deviceId)}`, clientRequestId);
     // A read that lost its answer changed nothing: it is simply unavailable.
     if (!('response' in sent)) return { kind: sent.failure === 'lost' ? 'unavailable' : sent.failure, reason: sent.reason, clientRequestId, durationMs: sent.durationMs };
     const { response, durationMs } = sent;
@@ -70,7 +70,7 @@ export class HttpGraphClient extends GraphClient {
   }
 
   async unassignResourceAccount(deviceId: string, clientRequestId: string): Promise<GraphResult<void>> {
-    const sent = await this.send('POST', `${DEVICES_PATH}/${deviceId}/unassignResourceAccountFromDevice`, clientRequestId);
+    const sent = await this.send('POST', `${DEVICES_PATH}/${encodeURIComponent(deviceId)}/unassignResourceAccountFromDevice`, clientRequestId);
     if (!('response' in sent)) {
       return sent.failure === 'timeout'
         ? { kind: 'timeout', clientRequestId, durationMs: sent.durationMs }

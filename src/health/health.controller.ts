@@ -22,12 +22,12 @@ export class HealthController {
 
   @Get('ready')
   @Public()
-  @ApiOperation({ summary: 'The database is reachable and every migration is applied.' })
-  @ApiOkResponse({ schema: { example: { status: 'ready', database: { kind: 'postgres', reachable: true, pendingMigrations: [] } } } })
+  @ApiOperation({ summary: 'The database is reachable, an attempt could be written within the lock timeout, and every migration is applied.' })
+  @ApiOkResponse({ schema: { example: { status: 'ready', database: { kind: 'postgres', reachable: true, writable: true, pendingMigrations: [] } } } })
   @ApiServiceUnavailableResponse({ description: 'Not ready: the body says why.' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<object> {
     const readiness = await isDatabaseReady(this.database, DEFAULT_MIGRATIONS_DIR);
-    const ready = readiness.reachable && readiness.pendingMigrations.length === 0;
+    const ready = readiness.reachable && readiness.writable && readiness.pendingMigrations.length === 0;
     void reply.status(ready ? 200 : 503);
     return { status: ready ? 'ready' : 'not_ready', database: { kind: this.database.kind, ...readiness } };
   }

@@ -5,6 +5,8 @@ import { Policy } from './policy-file';
 import type { AppAbility } from './policy-vocabulary';
 import { interpolateConditions } from './rule-interpolation';
 
+type AppRule = RawRuleOf<AppAbility>;
+
 /** Builds a caller's CASL ability from the rules of the app roles in their token. */
 @Injectable()
 export class AbilityFactory {
@@ -19,21 +21,25 @@ export class AbilityFactory {
     return createMongoAbility<AppAbility>(this.rulesFor(principal));
   }
 
-  rulesFor(principal: Principal): RawRuleOf<AppAbility>[] {
+  /**
+   * Every allowing rule first, then every inverted one. In CASL the later rule wins, and Entra promises no order
+   * for the `roles` claim: this way a deny in any role beats an allow in any other, whatever the token's order.
+   */
+  rulesFor(principal: Principal): AppRule[] {
     const caller = { oid: principal.oid, tenantId: principal.tenantId, upn: principal.upn, appId: principal.appId };
-    const rules: RawRuleOf<AppAbility>[] = [];
-    for (const role of principal.roles) {
-      for (const rule of this.policy.roles[role] ?? []) {
+    const rules: AppRule[] = [];
+    for (const role of new Set(principal.roles)) {
+      for (const rule of this.policy.roles.get(role) ?? []) {
         // The role name travels as the rule's reason, so a decision can say which role allowed it.
         const reason = rule.reason ?? `role ${role}`;
         if (rule.conditions === undefined) {
-          rules.push({ ...rule, reason } as RawRuleOf<AppAbility>);
+          rules.push({ ...rule, reason } as AppRule);
           continue;
         }
         const conditions = interpolateConditions(rule.conditions, caller);
-        if (conditions !== undefined) rules.push({ ...rule, conditions, reason } as RawRuleOf<AppAbility>);
+        if (conditions !== undefined) rules.push({ ...rule, conditions, reason } as AppRule);
       }
     }
-    return rules;
+    return [...rules.filter((rule) => !rule.inverted), ...rules.filter((rule) => rule.inverted)];
   }
 }

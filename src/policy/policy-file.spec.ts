@@ -24,10 +24,10 @@ describe(loadPolicyFile.name, () => {
   it('loads the shipped config/policy.yaml', () => {
     const policy = loadPolicyFile(SHIPPED_POLICY);
 
-    expect(Object.keys(policy.roles)).toEqual(
+    expect([...policy.roles.keys()]).toEqual(
       expect.arrayContaining(['Autopilot.ResourceAccount.Unassign', 'Autopilot.BreakGlass', 'Audit.Reader']),
     );
-    expect(policy.roles['Autopilot.ResourceAccount.Unassign']).toContainEqual({
+    expect(policy.roles.get('Autopilot.ResourceAccount.Unassign')).toContainEqual({
       action: 'unassign',
       subject: 'AutopilotDevice',
       conditions: { groupTag: { $in: ['MTR-EU', 'MTR-US'] } },
@@ -105,10 +105,55 @@ describe(parsePolicy.name, () => {
 
   it('accepts the known placeholders and operators', () => {
     const policy = parsePolicy(
-      Buffer.from(withRule('{ action: read, subject: Attempt, conditions: { actorOid: "${user.oid}", outcome: { $ne: unknown } } }')),
+      Buffer.from(withRule('{ action: read, subject: Attempt, conditions: { actorOid: "${user.oid}", actorTenantId: "${user.tenantId}", outcome: { $ne: unknown } } }')),
       SOURCE,
     );
 
-    expect(policy.roles['Some.Role']).toHaveLength(1);
+    expect(policy.roles.get('Some.Role')).toHaveLength(1);
+  });
+
+  it('refuses a condition on a field the subject does not have, naming the fields it has', () => {
+    const error = refusalOf(withRule('{ action: unassign, subject: AutopilotDevice, conditions: { grouptag: MTR-EU } }'));
+
+    expect(error.message).toContain('at roles.Some.Role[0].conditions: AutopilotDevice has no field grouptag');
+    expect(error.message).toContain('groupTag');
+  });
+
+  it('refuses a bypass condition on anything but the ticket number, which is all that is known before the look-up', () => {
+    const error = refusalOf(withRule('{ action: bypass, subject: ChangeTicket, conditions: { state: Implement } }'));
+
+    expect(error.message).toContain('ChangeTicket has no field state');
+  });
+
+  it('accepts a dotted condition into a field of the subject', () => {
+    const policy = parsePolicy(Buffer.from(withRule('{ action: read, subject: Attempt, conditions: { deviceSnapshot.groupTag: MTR-EU } }')), SOURCE);
+
+    expect(policy.roles.get('Some.Role')).toHaveLength(1);
+  });
+
+  it('refuses fields on an action that returns nothing to leave out', () => {
+    const error = refusalOf(withRule('{ action: write, subject: LocalChangeTicket, fields: [state] }'));
+
+    expect(error.message).toContain('at roles.Some.Role[0].fields: only read can be limited to fields, not write');
+  });
+
+  it('refuses a fields entry the subject does not have', () => {
+    const error = refusalOf(withRule('{ action: read, subject: Attempt, fields: [id, secret] }'));
+
+    expect(error.message).toContain('at roles.Some.Role[0].fields: Attempt has no field secret');
+  });
+
+  it('refuses a caller placeholder that is not pinned to the caller tenant', () => {
+    const error = refusalOf(withRule('{ action: read, subject: Attempt, conditions: { actorOid: "${user.oid}" } }'));
+
+    expect(error.message).toContain('${user.oid} names a caller only within a tenant');
+  });
+
+  it('keeps roles named like Object.prototype members as ordinary roles', () => {
+    const policy = parsePolicy(Buffer.from('roles:\n  __proto__:\n    - { action: read, subject: Attempt }\n  constructor: []\n'), SOURCE);
+
+    expect([...policy.roles.keys()]).toEqual(['__proto__', 'constructor']);
+    expect(policy.roles.get('__proto__')).toEqual([{ action: 'read', subject: 'Attempt' }]);
+    expect(policy.roles.get('toString')).toBeUndefined();
   });
 });

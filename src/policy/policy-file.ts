@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { checkRulesCompile } from './rule-compilation';
+import { checkRulesMeaning } from './rule-meaning';
 import { POLICY_ACTIONS, POLICY_SUBJECTS } from './policy-vocabulary';
 
 const oneOrMany = <T extends z.ZodType>(schema: T) => z.union([schema, z.array(schema).min(1)]);
@@ -27,9 +28,10 @@ const ticketRulesSchema = z
   })
   .strict();
 
+// Roles are validated one by one (see parseRoles): a record schema would drop a role named `__proto__`.
 const policySchema = z
   .object({
-    roles: z.record(z.string().min(1), z.array(ruleSchema)),
+    roles: z.record(z.string().min(1), z.unknown()),
     changeTickets: ticketRulesSchema.default({
       acceptStates: ['Implement'],
       requireApproval: true,
@@ -42,10 +44,13 @@ const policySchema = z
 export type PolicyRule = z.infer<typeof ruleSchema>;
 export type ChangeTicketRules = z.infer<typeof ticketRulesSchema>;
 
-/** The validated policy file; `version` (sha256 of its bytes) is stamped on every attempt. */
+/**
+ * The validated policy file; `version` (sha256 of its bytes) is stamped on every attempt.
+ * Roles are a Map: role names come from tokens, and `constructor` or `__proto__` must find nothing, not a prototype member.
+ */
 export class Policy {
   constructor(
-    readonly roles: Record<string, PolicyRule[]>,
+    readonly roles: ReadonlyMap<string, PolicyRule[]>,
     readonly changeTickets: ChangeTicketRules,
     readonly version: string,
     readonly source: string,
@@ -72,16 +77,31 @@ export function parsePolicy(bytes: Buffer, source: string): Policy {
     throw new InvalidPolicyError(`Policy file ${source} is not valid YAML: ${(error as Error).message}`);
   }
   const parsed = policySchema.safeParse(document);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  at ${formatPath(issue.path)}: ${issue.message}`);
-    throw new InvalidPolicyError(`Policy file ${source} is invalid:\n${lines.join('\n')}`);
-  }
-  const compileErrors = checkRulesCompile(parsed.data.roles);
-  if (compileErrors.length > 0) {
-    throw new InvalidPolicyError(`Policy file ${source} is invalid:\n${compileErrors.map((line) => `  at ${line}`).join('\n')}`);
+  if (!parsed.success) throw invalidPolicy(source, parsed.error.issues);
+  const roles = parseRoles(document as { roles: Record<string, unknown> }, source);
+  const ruleErrors = [...checkRulesMeaning(roles), ...checkRulesCompile(roles)];
+  if (ruleErrors.length > 0) {
+    throw new InvalidPolicyError(`Policy file ${source} is invalid:\n${ruleErrors.map((line) => `  at ${line}`).join('\n')}`);
   }
   const version = createHash('sha256').update(bytes).digest('hex');
-  return new Policy(parsed.data.roles, parsed.data.changeTickets, version, source);
+  return new Policy(roles, parsed.data.changeTickets, version, source);
+}
+
+function parseRoles(document: { roles: Record<string, unknown> }, source: string): Map<string, PolicyRule[]> {
+  const roles = new Map<string, PolicyRule[]>();
+  const issues: z.core.$ZodIssue[] = [];
+  for (const [role, rules] of Object.entries(document.roles)) {
+    const parsed = z.array(ruleSchema).safeParse(rules);
+    if (parsed.success) roles.set(role, parsed.data);
+    else issues.push(...parsed.error.issues.map((issue) => ({ ...issue, path: ['roles', role, ...issue.path] })));
+  }
+  if (issues.length > 0) throw invalidPolicy(source, issues);
+  return roles;
+}
+
+function invalidPolicy(source: string, issues: readonly z.core.$ZodIssue[]): InvalidPolicyError {
+  const lines = issues.map((issue) => `  at ${formatPath(issue.path)}: ${issue.message}`);
+  return new InvalidPolicyError(`Policy file ${source} is invalid:\n${lines.join('\n')}`);
 }
 
 function formatPath(path: PropertyKey[]): string {

@@ -22,9 +22,9 @@ function unsupportedOperators(value: unknown, path: string): string[] {
 }
 
 /** CASL compiles conditions lazily; check each rule now so a bad operator stops start-up, not a request. */
-export function checkRulesCompile(roles: Record<string, PolicyRule[]>): string[] {
+export function checkRulesCompile(roles: ReadonlyMap<string, PolicyRule[]>): string[] {
   const errors: string[] = [];
-  for (const [role, rules] of Object.entries(roles)) {
+  for (const [role, rules] of roles) {
     rules.forEach((rule, index) => {
       const where = `roles.${role}[${index}].conditions`;
       const unknown = unknownPlaceholders(rule.conditions);

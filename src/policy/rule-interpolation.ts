@@ -13,7 +13,7 @@ export function interpolateConditions(conditions: unknown, caller: CallerAttribu
   const walk = (value: unknown): unknown => {
     if (typeof value === 'string') {
       return value.replace(PLACEHOLDER, (_, name: string) => {
-        const attribute = caller[name as PlaceholderAttribute];
+        const attribute = Object.hasOwn(caller, name) ? caller[name as PlaceholderAttribute] : undefined;
         if (attribute === undefined) missing = true;
         return attribute ?? '';
       });
@@ -28,7 +28,10 @@ export function interpolateConditions(conditions: unknown, caller: CallerAttribu
   return missing ? undefined : result;
 }
 
+export function placeholdersIn(conditions: unknown): string[] {
+  return [...JSON.stringify(conditions ?? {}).matchAll(PLACEHOLDER)].map((match) => match[1]);
+}
+
 export function unknownPlaceholders(conditions: unknown): string[] {
-  const found = JSON.stringify(conditions ?? {}).matchAll(PLACEHOLDER);
-  return [...found].map((match) => match[1]).filter((name) => !(PLACEHOLDER_ATTRIBUTES as readonly string[]).includes(name));
+  return placeholdersIn(conditions).filter((name) => !(PLACEHOLDER_ATTRIBUTES as readonly string[]).includes(name));
 }

@@ -13,4 +13,6 @@ export interface ChangeTicket {
   affectedCis: string[];
   shortDescription?: string;
   externalId?: string;
+  /** Local tickets: everyone who has written it (`tenant/oid`), for separation of duties. */
+  writtenBy?: string[];
 }

@@ -8,7 +8,8 @@ export type TicketRejectionCode =
   | 'TICKET_WINDOW_MISSING'
   | 'TICKET_BEFORE_WINDOW'
   | 'TICKET_AFTER_WINDOW'
-  | 'DEVICE_NOT_IN_TICKET';
+  | 'DEVICE_NOT_IN_TICKET'
+  | 'TICKET_WRITTEN_BY_REQUESTER';
 
 export interface TicketRejection {
   code: TicketRejectionCode;
@@ -20,13 +21,17 @@ export interface DeviceIdentity {
   displayName?: string | null;
 }
 
-/** Every failed check is reported, not only the first, so a requester can fix the ticket in one go. */
+/**
+ * Every failed check is reported, not only the first, so a requester can fix the ticket in one go.
+ * With `requester` (separation of duties), a ticket that requester has written is refused.
+ */
 export function checkChangeTicket(
   number: string,
   ticket: ChangeTicket | null,
   device: DeviceIdentity,
   rules: ChangeTicketRules,
   now: Date,
+  requester?: string,
 ): TicketRejection[] {
   if (!ticket) return [{ code: 'TICKET_NOT_FOUND', detail: `Change ${number} does not exist.` }];
   const rejections: TicketRejection[] = [];
@@ -51,6 +56,9 @@ export function checkChangeTicket(
       code: 'DEVICE_NOT_IN_TICKET',
       detail: `Neither the serial number nor the display name of the device is among the affected CIs of ${number}.`,
     });
+  }
+  if (requester !== undefined && ticket.writtenBy?.includes(requester)) {
+    rejections.push({ code: 'TICKET_WRITTEN_BY_REQUESTER', detail: `You have written ${number}; separation of duties requires someone else's ticket.` });
   }
   return rejections;
 }

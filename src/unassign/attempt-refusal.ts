@@ -8,8 +8,14 @@ export class AttemptRefusal extends Error {
   constructor(
     readonly outcome: TerminalOutcome,
     readonly problem: ProblemError,
+    /** What the record says, when it may say more than the caller is told (auditors read it; the caller sees the problem). */
+    readonly auditReason?: string,
   ) {
     super(problem.message);
+  }
+
+  withAuditReason(reason: string): AttemptRefusal {
+    return new AttemptRefusal(this.outcome, this.problem, reason);
   }
 }
 
@@ -46,5 +52,6 @@ function refusalForGraphError(failure: Extract<GraphFailure, { kind: 'error' }>,
   if (failure.status === 502 || failure.status === 503) {
     return refuse('graph_unavailable', ProblemCode.GraphUnavailable, 'Microsoft Graph is unavailable.', { graph, ...retry });
   }
-  return refuse('graph_failed', ProblemCode.GraphError, `Microsoft Graph answered ${failure.status} ${failure.code}: ${failure.message}`, { graph });
+  // Graph's own message stays on the attempt for those who may diagnose it; the caller gets its status and code.
+  return refuse('graph_failed', ProblemCode.GraphError, `Microsoft Graph refused the request (${failure.status} ${failure.code}).`, { graph });
 }

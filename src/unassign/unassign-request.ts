@@ -3,15 +3,20 @@ import { z } from 'zod';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/app-config.token';
 import { parseWithSchema, readJsonBody } from '../http/json-body';
+import { decodeHeaderText, freeText, visibleLength } from '../http/text-input';
 import { ProblemCode } from '../http/problem-code';
 import { ProblemError } from '../http/problem.error';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+export const JUSTIFICATION_MIN_VISIBLE = 10;
+
 export const unassignBodySchema = z
   .object({
     changeTicket: z.string().min(1).max(100).optional(),
-    justification: z.string().trim().min(10).max(1000),
+    justification: freeText(1000)
+      .transform((text) => text.trim())
+      .refine((text) => visibleLength(text) >= JUSTIFICATION_MIN_VISIBLE, `must show at least ${JUSTIFICATION_MIN_VISIBLE} characters`),
   })
   .strict();
 
@@ -48,7 +53,7 @@ export function parseUnassignRequest(input: UnassignRequestInput, rules: Unassig
   const badId = input.deviceIds.find((id) => !GUID.test(id));
   if (badId !== undefined) throw new ProblemError(ProblemCode.InvalidRequest, 'The device id must be a GUID.', { errors: [{ path: 'deviceId', message: 'must be a GUID' }] });
 
-  const fields = input.body ? readJsonBody(input.body.raw, input.body.contentType) : { ...input.headers };
+  const fields = input.body ? readJsonBody(input.body.raw, input.body.contentType) : fromHeaders(input.headers ?? {});
   const { changeTicket, justification } = parseWithSchema(unassignBodySchema, fields);
   if (changeTicket !== undefined && !rules.ticketPattern.test(changeTicket)) {
     throw invalid('changeTicket', `must match ${rules.ticketPattern.source}`);
@@ -57,6 +62,14 @@ export function parseUnassignRequest(input: UnassignRequestInput, rules: Unassig
     throw invalid('changeTicket', 'is required (only break-glass callers may omit it)');
   }
   return { deviceId: input.deviceIds.at(-1)!.toLowerCase(), changeTicket, justification };
+}
+
+/** The facade's headers: X-Justification may carry UTF-8 (RFC 8187 `UTF-8''...` or raw bytes). */
+function fromHeaders(headers: NonNullable<UnassignRequestInput['headers']>): Record<string, string | undefined> {
+  if (headers.justification === undefined) return { ...headers };
+  const justification = decodeHeaderText(headers.justification);
+  if (justification === undefined) throw invalid('justification', "X-Justification is not valid percent-encoded UTF-8 (UTF-8''...)");
+  return { ...headers, justification };
 }
 
 function invalid(path: string, message: string): ProblemError {

@@ -7,10 +7,11 @@ import { AttemptRepository } from '../attempts/attempt.repository';
 import { CallerAuthenticator } from '../auth/caller-authenticator.service';
 import type { Principal } from '../auth/principal';
 import { hasResourceAccount, type AutopilotDevice } from '../graph/autopilot-device';
-import { GraphClient } from '../graph/graph-client';
+import { GraphClient, type GraphResult } from '../graph/graph-client';
 import { ProblemCode } from '../http/problem-code';
 import { ProblemError } from '../http/problem.error';
 import { AbilityFactory } from '../policy/ability.factory';
+import { bypassesTicketChecks, mayOmitTicket } from '../policy/break-glass';
 import type { AppAbility } from '../policy/policy-vocabulary';
 import { ChangeTicketChecker } from '../tickets/change-ticket-checker.service';
 import { TicketProviderUnavailableError } from '../tickets/ticket-provider';
@@ -19,7 +20,14 @@ import type { UnassignResourceAccountCommand, UnassignSucceeded } from './unassi
 import { UnassignRequestParser, type UnassignRequest } from './unassign-request';
 
 /** Outcomes where the gate itself said no; the others are Graph's answers to a request the gate allowed. */
-const GATE_REFUSALS = new Set<TerminalOutcome>(['unauthenticated', 'invalid_request', 'policy_denied', 'nothing_to_unassign', 'ticket_rejected']);
+const GATE_REFUSALS = new Set<TerminalOutcome>([
+  'unauthenticated',
+  'invalid_request',
+  'policy_denied',
+  'nothing_to_unassign',
+  'ticket_rejected',
+  'ticket_unavailable',
+]);
 
 /**
  * The one place that orders the steps of an unassign:
@@ -60,8 +68,8 @@ export class UnassignResourceAccountUseCase {
   private async decideAndForward(command: UnassignResourceAccountCommand, attempt: AttemptDraft): Promise<UnassignSucceeded> {
     const principal = await this.authenticate(command, attempt);
     const ability = this.abilities.forPrincipal(principal);
-    const breakGlass = ability.can('bypass', 'ChangeTicket');
-    const request = this.validate(command, attempt, breakGlass);
+    const request = this.validate(command, attempt, ability);
+    const breakGlass = bypassesTicketChecks(ability, request.changeTicket);
 
     if (ability.cannot('unassign', 'AutopilotDevice')) {
       throw refuse('policy_denied', ProblemCode.PolicyDenied, `Roles [${principal.roles.join(', ')}] allow no unassign at all.`);
@@ -71,19 +79,16 @@ export class UnassignResourceAccountUseCase {
     const device = await this.readDevice(request.deviceId, attempt);
     this.authorizeDevice(ability, device, attempt);
     if (!hasResourceAccount(device)) {
-      throw refuse('nothing_to_unassign', ProblemCode.NothingToUnassign, `Device ${device.id} has no resource account; nothing was forwarded.`);
+      throw refuse('nothing_to_unassign', ProblemCode.NothingToUnassign, `Device ${request.deviceId} has no resource account; nothing was forwarded.`);
     }
-    await this.checkTicket(request, device, breakGlass, attempt);
+    await this.checkTicket(request, device, breakGlass, principal, attempt);
 
-    const result = await this.graph.unassignResourceAccount(device.id, randomUUID());
-    attempt.recordGraph(result);
-    if (result.kind !== 'ok') throw refusalForGraphFailure(result, device.id);
-
+    const result = await this.forward(request.deviceId, attempt);
     await this.settleQuietly(attempt, { outcome: 'succeeded', httpStatus: SUCCESS_STATUS[command.entryPoint], errorCode: null });
     return {
       attemptId: attempt.id,
       outcome: 'succeeded',
-      deviceId: device.id,
+      deviceId: request.deviceId,
       changeTicket: request.changeTicket ?? null,
       breakGlass,
       simulated: this.graph.simulated,
@@ -102,9 +107,9 @@ export class UnassignResourceAccountUseCase {
     }
   }
 
-  private validate(command: UnassignResourceAccountCommand, attempt: AttemptDraft, breakGlass: boolean): UnassignRequest {
+  private validate(command: UnassignResourceAccountCommand, attempt: AttemptDraft, ability: AppAbility): UnassignRequest {
     try {
-      const request = this.requests.parse(command, !breakGlass);
+      const request = this.requests.parse(command, !mayOmitTicket(ability));
       attempt.recordRequest(request);
       return request;
     } catch (error) {
@@ -128,6 +133,10 @@ export class UnassignResourceAccountUseCase {
     attempt.recordGraph(result);
     if (result.kind !== 'ok') throw refusalForGraphFailure(result, deviceId);
     attempt.recordDevice(result.value);
+    // The action goes to the id the caller asked for (a validated GUID), never to one Graph's answer supplies.
+    if (result.value.id.toLowerCase() !== deviceId) {
+      throw refuse('graph_failed', ProblemCode.GraphError, 'Microsoft Graph answered with another device than the one asked for; nothing was forwarded.');
+    }
     return result.value;
   }
 
@@ -135,13 +144,15 @@ export class UnassignResourceAccountUseCase {
     const target = subject('AutopilotDevice', { ...device });
     const rule = ability.relevantRuleFor('unassign', target);
     if (!rule || rule.inverted) {
-      const reason = rule?.reason ?? `no rule allows unassign on a device with groupTag ${device.groupTag ?? '(none)'}`;
-      throw refuse('policy_denied', ProblemCode.PolicyDenied, `The policy does not allow you to unassign this device: ${reason}.`);
+      // The caller learns no attribute of a device outside their scope; the record keeps the rule for auditors.
+      throw refuse('policy_denied', ProblemCode.PolicyDenied, 'The policy does not allow you to unassign this device.').withAuditReason(
+        rule?.reason ? `denied by ${rule.reason}` : `no rule allows unassign on a device with groupTag ${device.groupTag ?? '(none)'}`,
+      );
     }
     attempt.recordDecision('allowed', rule.reason ?? 'allowed by policy');
   }
 
-  private async checkTicket(request: UnassignRequest, device: AutopilotDevice, breakGlass: boolean, attempt: AttemptDraft): Promise<void> {
+  private async checkTicket(request: UnassignRequest, device: AutopilotDevice, breakGlass: boolean, caller: Principal, attempt: AttemptDraft): Promise<void> {
     if (breakGlass) {
       attempt.recordTicket(null, true);
       attempt.recordDecision('allowed', `${attempt.facts.decisionReason}; change ticket check bypassed (break-glass)`);
@@ -149,10 +160,11 @@ export class UnassignResourceAccountUseCase {
     }
     let check;
     try {
-      check = await this.tickets.check(request.changeTicket!, device);
+      check = await this.tickets.check(request.changeTicket!, device, caller);
     } catch (error) {
       if (!(error instanceof TicketProviderUnavailableError)) throw error;
-      throw refuse('ticket_rejected', ProblemCode.TicketProviderUnavailable, `Change ${request.changeTicket} could not be checked: ${error.message}.`);
+      const detail = `Change ${request.changeTicket} could not be checked: the change ticket system did not answer usably; nothing was forwarded.`;
+      throw refuse('ticket_unavailable', ProblemCode.TicketProviderUnavailable, detail).withAuditReason(`change ticket system: ${error.message}`);
     }
     attempt.recordTicket(check.ticket, false);
     if (check.rejections.length > 0) {
@@ -161,18 +173,28 @@ export class UnassignResourceAccountUseCase {
     }
   }
 
+  private async forward(deviceId: string, attempt: AttemptDraft): Promise<GraphResult<void> & { kind: 'ok' }> {
+    attempt.forwarded = true;
+    const result = await this.graph.unassignResourceAccount(deviceId, randomUUID());
+    attempt.recordGraph(result);
+    if (result.kind !== 'ok') throw refusalForGraphFailure(result, deviceId);
+    return result;
+  }
+
+  /** An unexpected error is `unknown` only once the POST may have left; before that, nothing can have happened. */
   private asRefusal(error: unknown, attempt: AttemptDraft): AttemptRefusal {
     if (error instanceof AttemptRefusal) return error;
-    if (error instanceof ProblemError && error.code === ProblemCode.AuditUnavailable) return new AttemptRefusal('unknown', error);
+    const outcome = attempt.forwarded ? 'unknown' : 'internal_error';
+    if (error instanceof ProblemError && error.code === ProblemCode.AuditUnavailable) return new AttemptRefusal(outcome, error);
     this.logger.error({ err: error, attemptId: attempt.id }, 'unexpected error while deciding an unassign');
-    return new AttemptRefusal('unknown', new ProblemError(ProblemCode.InternalError, 'An unexpected error occurred.'));
+    return new AttemptRefusal(outcome, new ProblemError(ProblemCode.InternalError, 'An unexpected error occurred.'));
   }
 
   /** Records how a refused attempt ended and returns the problem to answer with, carrying the attempt id. */
   private async settleRefusal(attempt: AttemptDraft, refusal: AttemptRefusal): Promise<ProblemError> {
     const { problem, outcome } = refusal;
     if (problem.code === ProblemCode.AuditUnavailable) return problem;
-    if (GATE_REFUSALS.has(outcome)) attempt.recordDecision('denied', problem.detail);
+    if (GATE_REFUSALS.has(outcome)) attempt.recordDecision('denied', refusal.auditReason ?? problem.detail);
     const settlement = { outcome, httpStatus: problem.status, errorCode: problem.code };
     if (!attempt.opened) {
       try {

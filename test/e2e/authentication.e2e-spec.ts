@@ -186,8 +186,9 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account authenticati
     expect(ability.can('unassign', subject('AutopilotDevice', { groupTag: 'MTR-EU' }))).toBe(true);
     expect(ability.can('unassign', subject('AutopilotDevice', { groupTag: 'OTHER' }))).toBe(false);
     expect(ability.can('bypass', 'ChangeTicket')).toBe(false);
-    expect(ability.can('read', subject('Attempt', { actorOid: oid }))).toBe(true);
-    expect(ability.can('read', subject('Attempt', { actorOid: randomUUID() }))).toBe(false);
+    expect(ability.can('read', subject('Attempt', { actorOid: oid, actorTenantId: DEFAULT_ISSUER_TENANT_ID }))).toBe(true);
+    expect(ability.can('read', subject('Attempt', { actorOid: oid, actorTenantId: randomUUID() }))).toBe(false);
+    expect(ability.can('read', subject('Attempt', { actorOid: randomUUID(), actorTenantId: DEFAULT_ISSUER_TENANT_ID }))).toBe(false);
     expect(JSON.stringify(response.body.rules)).not.toContain('${user.');
   });
 

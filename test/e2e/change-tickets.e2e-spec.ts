@@ -237,11 +237,11 @@ describe('change tickets', () => {
       const response = await unassignWithTicket(harness, device, change.number);
 
       expect(response.status, response.text).toBe(503);
-      expect(response.body).toMatchObject({ ...problemOf('TICKET_PROVIDER_UNAVAILABLE', 503), outcome: 'ticket_rejected' });
+      expect(response.body).toMatchObject({ ...problemOf('TICKET_PROVIDER_UNAVAILABLE', 503), outcome: 'ticket_unavailable' });
       expectNothingForwarded(harness.graph, device);
       expect(tableRequests(harness.serviceNow, 'change_request', `number=${change.number}`)).toHaveLength(1);
       await theOnlyAttemptFor(harness, device.id, response, {
-        outcome: 'ticket_rejected',
+        outcome: 'ticket_unavailable',
         http_status: 503,
         error_code: 'TICKET_PROVIDER_UNAVAILABLE',
         decision: 'denied',
@@ -290,21 +290,35 @@ describe('change tickets', () => {
       for (const request of lookups) expect(JSON.stringify(request)).not.toContain(SERVICENOW_OAUTH_CLIENT_SECRET);
     });
 
-    it('fetches a new token after ServiceNow stops accepting the cached one, refusing only the call that met the 401', async () => {
+    it('fetches a new token when ServiceNow stops accepting the cached one, and retries that look-up once', async () => {
       const { harness, serviceNow } = gate;
       await unassignWithTicket(harness, aTeamsRoom(), serviceNow.addChange(anImplementingChange()).number);
       const tokensBefore = tokenRequests().length;
       serviceNow.expireAccessTokens();
+      const change = serviceNow.addChange(anImplementingChange());
 
-      const refusedDevice = aTeamsRoom();
-      const refused = await unassignWithTicket(harness, refusedDevice, serviceNow.addChange(anImplementingChange()).number);
-      const retried = await unassignWithTicket(harness, aTeamsRoom(), serviceNow.addChange(anImplementingChange()).number);
+      const response = await unassignWithTicket(harness, aTeamsRoom(), change.number);
 
-      expect(refused.status).toBe(503);
-      expect(refused.body.code).toBe('TICKET_PROVIDER_UNAVAILABLE');
-      expectNothingForwarded(harness.graph, refusedDevice);
-      expect(retried.status, retried.text).toBe(200);
+      expect(response.status, response.text).toBe(200);
       expect(tokenRequests()).toHaveLength(tokensBefore + 1);
+      const lookups = tableRequests(serviceNow, 'change_request', `number=${change.number}`);
+      expect(lookups.map((lookup) => lookup.headers.authorization)).toHaveLength(2);
+      expect(lookups[0].headers.authorization).not.toBe(lookups[1].headers.authorization);
+    });
+
+    it('answers 503 TICKET_PROVIDER_UNAVAILABLE when ServiceNow refuses the new token too, and tries only once more', async () => {
+      const { harness, serviceNow } = gate;
+      const change = serviceNow.addChange(anImplementingChange());
+      const device = aTeamsRoom();
+      serviceNow.respondNext({ status: 401 });
+      serviceNow.respondNext({ status: 401 });
+
+      const response = await unassignWithTicket(harness, device, change.number);
+
+      expect(response.status, response.text).toBe(503);
+      expect(response.body.code).toBe('TICKET_PROVIDER_UNAVAILABLE');
+      expectNothingForwarded(harness.graph, device);
+      expect(tableRequests(serviceNow, 'change_request', `number=${change.number}`)).toHaveLength(2);
     });
   });
 });

@@ -14,7 +14,7 @@ const POLICY_YAML = `
 roles:
   ${UNASSIGNER}:
     - { action: unassign, subject: AutopilotDevice, conditions: { groupTag: { $in: [MTR-EU, MTR-US] } } }
-    - { action: read, subject: Attempt, conditions: { actorOid: "\${user.oid}" } }
+    - { action: read, subject: Attempt, conditions: { actorOid: "\${user.oid}", actorTenantId: "\${user.tenantId}" } }
   ${BREAK_GLASS}:
     - { action: unassign, subject: AutopilotDevice }
     - { action: bypass, subject: ChangeTicket }

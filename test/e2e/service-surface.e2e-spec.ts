@@ -54,7 +54,7 @@ describe('service surface', () => {
       expect(response.status, response.text).toBe(200);
       expect(response.body).toEqual({
         status: 'ready',
-        database: { kind: harness.database.databaseUrl ? 'postgres' : 'pglite', reachable: true, pendingMigrations: [] },
+        database: { kind: harness.database.databaseUrl ? 'postgres' : 'pglite', reachable: true, writable: true, pendingMigrations: [] },
       });
     });
   });

@@ -40,15 +40,17 @@ export async function loadOrCreateDevelopmentKey(dataDir: string): Promise<Store
 export class DevelopmentSigningKeys extends SigningKeys {
   readonly issuer = DEVELOPMENT_ISSUER;
   readonly audience = DEVELOPMENT_AUDIENCE;
-  readonly allowedTenants = undefined;
+  readonly allowedTenants = [DEVELOPMENT_TENANT];
+  private resolver?: Promise<JWTVerifyGetKey>;
 
   constructor(private readonly dataDir: string) {
     super();
   }
 
-  async keyResolver(): Promise<JWTVerifyGetKey> {
-    const key = await loadOrCreateDevelopmentKey(this.dataDir);
-    return createLocalJWKSet({ keys: [key.publicJwk] });
+  /** Read from disk once; the key never changes while the gate runs. */
+  keyResolver(): Promise<JWTVerifyGetKey> {
+    this.resolver ??= loadOrCreateDevelopmentKey(this.dataDir).then((key) => createLocalJWKSet({ keys: [key.publicJwk] }));
+    return this.resolver;
   }
 }
 

@@ -1,14 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { z } from 'zod';
+import { freeText as text } from '../../http/text-input';
+
+// Postgres has no year 0 and JavaScript dates go far beyond 9999: a window is between these years or it is a typo.
+const instant = z.iso
+  .datetime({ offset: true })
+  .transform((value) => new Date(value))
+  .refine((date) => date.getUTCFullYear() >= 1970 && date.getUTCFullYear() <= 9999, 'must be between the years 1970 and 9999');
 
 export const localTicketInputSchema = z
   .object({
-    state: z.string().min(1).max(40),
-    approval: z.string().min(1).max(40),
-    plannedStart: z.iso.datetime({ offset: true }).transform((value) => new Date(value)),
-    plannedEnd: z.iso.datetime({ offset: true }).transform((value) => new Date(value)),
-    affectedCis: z.array(z.string().min(1).max(200)).max(1000).default([]),
-    shortDescription: z.string().max(1000).optional(),
+    state: text(40).pipe(z.string().min(1)),
+    approval: text(40).pipe(z.string().min(1)),
+    plannedStart: instant,
+    plannedEnd: instant,
+    affectedCis: z.array(text(200).pipe(z.string().min(1))).max(1000).default([]),
+    shortDescription: text(1000).optional(),
   })
   .strict()
   .refine((ticket) => ticket.plannedEnd > ticket.plannedStart, { message: 'plannedEnd must be after plannedStart', path: ['plannedEnd'] });
@@ -16,8 +23,8 @@ export const localTicketInputSchema = z
 export class LocalChangeTicketInputDto {
   @ApiProperty({ example: 'Implement', description: 'State label, compared with changeTickets.acceptStates of the policy.' }) state!: string;
   @ApiProperty({ example: 'approved', description: 'ServiceNow-style approval value.' }) approval!: string;
-  @ApiProperty({ format: 'date-time' }) plannedStart!: string;
-  @ApiProperty({ format: 'date-time' }) plannedEnd!: string;
+  @ApiProperty({ format: 'date-time', description: 'Between the years 1970 and 9999.' }) plannedStart!: string;
+  @ApiProperty({ format: 'date-time', description: 'After plannedStart, before the year 10000.' }) plannedEnd!: string;
   @ApiPropertyOptional({ type: [String], description: 'Affected CIs: device serial numbers or display names.' }) affectedCis?: string[];
   @ApiPropertyOptional() shortDescription?: string;
 }
@@ -25,4 +32,6 @@ export class LocalChangeTicketInputDto {
 export class LocalChangeTicketDto extends LocalChangeTicketInputDto {
   @ApiProperty({ example: 'CHG0001234' }) number!: string;
   @ApiProperty({ enum: ['local'] }) source!: 'local';
+  @ApiPropertyOptional({ type: [String], description: 'Everyone who has written the ticket (tenant/oid); none of them may use it where separation of duties applies.' })
+  writtenBy?: string[];
 }

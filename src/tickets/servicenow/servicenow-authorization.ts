@@ -26,6 +26,11 @@ export class ServiceNowAuthorization {
     return this.cached.header;
   }
 
+  /** Only an OAuth token can be renewed; basic credentials would fail the same way again. */
+  get renewable(): boolean {
+    return this.credentials.kind === 'oauth';
+  }
+
   forget(): void {
     this.cached = undefined;
   }
@@ -42,8 +47,8 @@ export class ServiceNowAuthorization {
       signal: AbortSignal.timeout(this.timeoutMs),
     }).catch(() => undefined);
     if (!response?.ok) throw new TicketProviderUnavailableError(`ServiceNow token endpoint answered ${response?.status ?? 'nothing'}`);
-    const body = (await response.json()) as { access_token?: string; expires_in?: number | string };
-    if (!body.access_token) throw new TicketProviderUnavailableError('ServiceNow token endpoint returned no access_token');
+    const body = (await response.json().catch(() => null)) as { access_token?: unknown; expires_in?: number | string } | null;
+    if (typeof body?.access_token !== 'string') throw new TicketProviderUnavailableError('ServiceNow token endpoint returned no access_token');
     const lifetimeMs = Number(body.expires_in ?? 0) * 1000;
     return { header: `Bearer ${body.access_token}`, expiresAt: Date.now() + lifetimeMs - RENEW_BEFORE_EXPIRY_MS };
   }

@@ -2,9 +2,12 @@ import type { ChangeTicket } from '../change-ticket';
 import { TicketProvider, TicketProviderUnavailableError } from '../ticket-provider';
 import { ServiceNowAuthorization, type ServiceNowCredentials } from './servicenow-authorization';
 
-/** With sysparm_display_value=all every field arrives as {display_value, value}, all strings. */
-type Field = { display_value?: string; value?: string } | undefined;
-type Row = Record<string, Field>;
+/** With sysparm_display_value=all every field arrives as {display_value, value}, both strings (anything else is ignored). */
+type Row = Record<string, { display_value?: unknown; value?: unknown } | undefined>;
+
+const valueOf = (row: Row, field: string): string | undefined => textOrUndefined(row[field]?.value);
+const labelOf = (row: Row, field: string): string | undefined => textOrUndefined(row[field]?.display_value);
+const textOrUndefined = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 const CHANGE_FIELDS = 'sys_id,number,state,approval,start_date,end_date,short_description';
 
@@ -25,44 +28,70 @@ export class ServiceNowTicketProvider extends TicketProvider {
     // The Table API silently ignores malformed query parts, so a number that could alter the query is never sent.
     if (/[\^=@]/.test(number)) return null;
     const rows = await this.table('change_request', { sysparm_query: `number=${number}`, sysparm_fields: CHANGE_FIELDS, sysparm_limit: '1' });
-    const row = rows.find((candidate) => candidate.number?.value === number);
+    const row = rows.find((candidate) => valueOf(candidate, 'number') === number);
     if (!row) return null;
-    const sysId = row.sys_id?.value ?? '';
+    const sysId = valueOf(row, 'sys_id') ?? '';
     return {
       number,
       source: 'servicenow',
-      state: row.state?.display_value ?? row.state?.value ?? '',
-      stateValue: row.state?.value,
-      approval: row.approval?.value ?? '',
-      plannedStart: parseServiceNowUtc(row.start_date?.value),
-      plannedEnd: parseServiceNowUtc(row.end_date?.value),
+      state: labelOf(row, 'state') ?? valueOf(row, 'state') ?? '',
+      stateValue: valueOf(row, 'state'),
+      approval: valueOf(row, 'approval') ?? '',
+      plannedStart: parseServiceNowUtc(valueOf(row, 'start_date')),
+      plannedEnd: parseServiceNowUtc(valueOf(row, 'end_date')),
       affectedCis: sysId ? await this.affectedCiNames(sysId) : [],
-      shortDescription: row.short_description?.value,
+      shortDescription: valueOf(row, 'short_description'),
       externalId: sysId,
     };
   }
 
   private async affectedCiNames(changeSysId: string): Promise<string[]> {
     const rows = await this.table('task_ci', { sysparm_query: `task=${changeSysId}`, sysparm_fields: 'ci_item', sysparm_limit: '1000' });
-    return rows.map((row) => row.ci_item?.display_value).filter((name): name is string => !!name);
+    return rows.map((row) => labelOf(row, 'ci_item')).filter((name): name is string => !!name);
   }
 
+  /** Any failure to reach ServiceNow or to read its answer is TicketProviderUnavailableError: nothing was forwarded. */
   private async table(table: string, query: Record<string, string>): Promise<Row[]> {
     const url = new URL(`${this.instanceUrl}/api/now/table/${table}`);
     const params = { ...query, sysparm_display_value: 'all', sysparm_exclude_reference_link: 'true' };
     for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
-
-    const response = await fetch(url, {
-      headers: { accept: 'application/json', authorization: await this.authorization.header() },
-      signal: AbortSignal.timeout(this.timeoutMs),
-    }).catch((error: unknown) => {
-      throw new TicketProviderUnavailableError(`ServiceNow did not answer: ${(error as Error).name}`);
-    });
+    let response = await this.get(url);
+    if (response.status === 401 && this.authorization.renewable) {
+      // An OAuth token can be revoked or expire early: one new token, one more try.
+      this.authorization.forget();
+      await response.body?.cancel();
+      response = await this.get(url);
+    }
     if (response.status === 404) return [];
     if (response.status === 401) this.authorization.forget();
     if (!response.ok) throw new TicketProviderUnavailableError(`ServiceNow answered ${response.status} for ${table}`);
-    const body = (await response.json()) as { result?: Row[] };
-    return Array.isArray(body.result) ? body.result : [];
+    return this.readRows(response, table);
+  }
+
+  private async get(url: URL): Promise<Response> {
+    try {
+      return await fetch(url, {
+        headers: { accept: 'application/json', authorization: await this.authorization.header() },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      if (error instanceof TicketProviderUnavailableError) throw error;
+      throw new TicketProviderUnavailableError(`ServiceNow did not answer: ${(error as Error).name}`);
+    }
+  }
+
+  private async readRows(response: Response, table: string): Promise<Row[]> {
+    let body: { result?: unknown };
+    try {
+      // The timeout signal covers the body too: a stall mid-body ends here.
+      body = (await response.json()) as { result?: unknown };
+    } catch (error) {
+      throw new TicketProviderUnavailableError(`ServiceNow's answer for ${table} could not be read as JSON (${response.headers.get('content-type') ?? 'no content type'}): ${(error as Error).name}`);
+    }
+    if (body === null || typeof body !== 'object' || !Array.isArray(body.result)) {
+      throw new TicketProviderUnavailableError(`ServiceNow's answer for ${table} has no result list`);
+    }
+    return body.result.filter((row): row is Row => row !== null && typeof row === 'object');
   }
 }
 
