@@ -78,6 +78,18 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account request vali
     expect(graphTrafficFor(harness, deviceId).posts).toHaveLength(1);
   });
 
+  it.each([
+    ['ten zero-width spaces', '\u200B'.repeat(10)],
+    ['nine letters padded with joiners and blanks', '  \u200Dabcdefghi\u2060\uFEFF   '],
+  ])('rejects a justification of %s: only the characters that show count', async (_, justification) => {
+    const deviceId = anUnassignableDevice();
+
+    const response = await post(deviceId).send({ changeTicket: ticket, justification });
+
+    await expectInvalidRequestRecorded(response, deviceId, 400, 'INVALID_REQUEST');
+    expect(response.body.errors).toEqual([{ path: 'justification', message: expect.stringContaining('at least 10 characters') }]);
+  });
+
   it('rejects a justification of 1001 characters', async () => {
     const deviceId = anUnassignableDevice();
 
@@ -138,5 +150,39 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account request vali
 
     expectProblem(response, 413, 'PAYLOAD_TOO_LARGE');
     expect(graphTrafficFor(harness, deviceId).all).toEqual([]);
+  });
+
+  describe('X-Justification on the Graph facade', () => {
+    const justification = 'Überprüfung des Raums 4.12 – Konto wird verschoben';
+
+    function facadePost(deviceId: string) {
+      return harness.http
+        .post(`/graph/beta/deviceManagement/windowsAutopilotDeviceIdentities/${deviceId}/unassignResourceAccountFromDevice`)
+        .set('authorization', `Bearer ${caller}`)
+        .set('x-change-ticket', ticket);
+    }
+
+    it.each([
+      ['RFC 8187 percent-encoded UTF-8', `UTF-8''${encodeURIComponent(justification)}`],
+      ['raw UTF-8 bytes', Buffer.from(justification, 'utf8').toString('latin1')],
+    ])('is stored as the text meant when sent as %s', async (_, header) => {
+      const deviceId = anUnassignableDevice();
+
+      const response = await facadePost(deviceId).set('x-justification', header);
+
+      expect(response.status, response.text).toBe(204);
+      const rows = (await harness.attemptRows()).filter((row) => row.device_id === deviceId);
+      expect(rows).toEqual([expect.objectContaining({ outcome: 'succeeded', justification })]);
+    });
+
+    it('rejects broken percent-encoding with 400 and records the attempt', async () => {
+      const deviceId = anUnassignableDevice();
+
+      const response = await facadePost(deviceId).set('x-justification', "UTF-8''Raum%E2%82");
+
+      expect(response.status, response.text).toBe(400);
+      expect(graphTrafficFor(harness, deviceId).all).toEqual([]);
+      expect((await harness.attemptRows()).filter((row) => row.device_id === deviceId)).toEqual([expect.objectContaining({ outcome: 'invalid_request' })]);
+    });
   });
 });

@@ -14,6 +14,8 @@ export interface FakeAutopilotDevice {
   deviceAccountPassword?: string;
   enrollmentState?: string;
   deploymentProfileAssignmentStatus?: string;
+  /** The id Graph's answer claims, when it is not the one asked for (a hostile or broken answer). */
+  reportedId?: string;
 }
 
 export interface RecordedGraphRequest {
@@ -195,7 +197,7 @@ export class FakeGraphServer {
     else this.send(exchange, 200, scripted?.headers, this.deviceEntity(device));
   }
 
-  private deviceEntity(device: FakeAutopilotDevice): Record<string, unknown> {
+  private deviceEntity({ reportedId, ...device }: FakeAutopilotDevice): Record<string, unknown> {
     return {
       '@odata.context': `${this.baseUrl}/$metadata#deviceManagement/windowsAutopilotDeviceIdentities/$entity`,
       '@odata.type': '#microsoft.graph.windowsAutopilotDeviceIdentity',
@@ -205,6 +207,7 @@ export class FakeGraphServer {
       enrollmentState: 'enrolled',
       deploymentProfileAssignmentStatus: 'assignedInSync',
       ...device,
+      id: reportedId ?? device.id,
     };
   }
 

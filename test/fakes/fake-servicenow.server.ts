@@ -42,11 +42,16 @@ export interface RecordedServiceNowRequest {
   body: string;
 }
 
-/** One-shot answer for the next Table API request; a 2xx only delays the normal answer. */
+/**
+ * One-shot answer for the next Table API request. A 2xx only delays the normal answer, unless it replaces the body
+ * (`rawBody`, e.g. an HTML login page a proxy answers with) or sends half the normal answer and then stalls.
+ */
 export interface ScriptedServiceNowResponse {
   status: number;
   retryAfterSeconds?: number;
   delayMs?: number;
+  rawBody?: { contentType: string; text: string };
+  stallMidBody?: boolean;
 }
 
 interface Field {
@@ -163,6 +168,11 @@ export class FakeServiceNowServer {
     const scripted = this.scripted.shift();
     if (scripted?.delayMs) await this.delays.sleep(scripted.delayMs);
     if (scripted && scripted.status >= 400) return this.sendScripted(res, scripted);
+    if (scripted?.rawBody) {
+      res.writeHead(scripted.status, { 'Content-Type': scripted.rawBody.contentType });
+      return void res.end(scripted.rawBody.text);
+    }
+    if (scripted?.stallMidBody) return this.stallMidBody(res);
 
     const [, table, sysId] = route;
     const rows = ownEntry(this.tables, table);
@@ -204,6 +214,12 @@ export class FakeServiceNowServer {
       decoded.slice(0, separator) === this.options.username &&
       decoded.slice(separator + 1) === this.options.password
     );
+  }
+
+  /** Headers and the first bytes of a JSON answer, then nothing until the client gives up or the fake closes. */
+  private stallMidBody(res: ServerResponse): void {
+    res.writeHead(200, { 'Content-Type': 'application/json;charset=UTF-8' });
+    res.write('{"result":[{"sys_id":{"value":"');
   }
 
   private sendScripted(res: ServerResponse, scripted: ScriptedServiceNowResponse): void {
