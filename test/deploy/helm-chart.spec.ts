@@ -285,7 +285,7 @@ describe('traffic', () => {
       { ports: [{ port: 443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '149.96.0.0/16' } }] },
     ]);
     // The migration Job's pod is covered too: it needs DNS and Postgres.
-    expect(policy.podSelector.matchLabels).not.toHaveProperty(['app.kubernetes.io/component']);
+    expect(policy.podSelector!.matchLabels).not.toHaveProperty(['app.kubernetes.io/component']);
   });
 
   it('keeps the ServiceMonitor in the release namespace unless told otherwise', () => {
