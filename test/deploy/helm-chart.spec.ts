@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { environmentSchema } from '../../src/config/app-config';
 import { type ValueSetName, valueSetNames, valueSets } from './chart-value-sets';
 import { helmBinary, releaseNamespace, renderChart, runHelm } from './helm';
 import { environmentOf, findObject, kindsOf, type KubernetesObject, onlyContainer, podTemplate } from './kubernetes-objects';
@@ -152,6 +153,16 @@ describe('the gate Deployment', () => {
     const local = environmentOf(onlyContainer(rendered.localTicketsAndOwnPolicy, 'Deployment'));
     expect(local).toMatchObject({ TICKET_PROVIDER: 'local', ALLOW_LOCAL_TICKETS_IN_PRODUCTION: 'true' });
     expect(Object.keys(local).filter((name) => name.startsWith('SERVICENOW_'))).toEqual([]);
+  });
+
+  it('sets only variables the service or Node reads', () => {
+    // Node's own, and those the rest of issue 8 adds to the service (metrics, drain, OpenAPI switch, local tickets).
+    const announced = ['NODE_OPTIONS', 'METRICS_PORT', 'SHUTDOWN_DRAIN_MS', 'OPENAPI_ENABLED', 'ALLOW_LOCAL_TICKETS_IN_PRODUCTION'];
+    const known = new Set([...Object.keys(environmentSchema.shape), ...announced]);
+    for (const name of valueSetNames) {
+      const unknown = Object.keys(environmentOf(onlyContainer(rendered[name], 'Deployment'))).filter((variable) => !known.has(variable));
+      expect(unknown, name).toEqual([]);
+    }
   });
 
   it('passes extraEnv through', () => {
