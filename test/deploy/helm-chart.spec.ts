@@ -50,6 +50,19 @@ describe('helm chart autopilot-gate', () => {
     expect(schemaViolations([deployment])).toEqual([expect.stringContaining('spec/replicas must be integer')]);
   });
 
+  it('tells the installer how to reach /docs and how to get a token', () => {
+    const notes = runHelm('installDryRun', { ...valueSets.workloadIdentity, openapiEnabled: true }).stdout.split('NOTES:')[1];
+    expect(notes).toContain('kubectl --namespace autopilot port-forward service/gate-autopilot-gate 3000:3000');
+    expect(notes).toContain('http://127.0.0.1:3000/docs');
+    expect(notes).toContain('az account get-access-token --resource api://66666666-7777-8888-9999-000000000000');
+    expect(notes).toContain('grant_type=client_credentials');
+    expect(notes).toContain('scope=api://66666666-7777-8888-9999-000000000000/.default');
+    expect(notes).not.toContain('WARNING');
+    const defaults = runHelm('installDryRun').stdout;
+    expect(defaults).toContain('openapiEnabled=false');
+    expect(defaults).toContain('WARNING: the gate refuses to start in production without: auth.issuer, auth.audience, azure.tenantId');
+  });
+
   it('renders the workload, its Service, identity, policy, migration hook and disruption budget by default', () => {
     expect(kindsOf(rendered.defaults)).toEqual(['ConfigMap', 'Deployment', 'Job', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
     expect(kindsOf(rendered.platform)).toEqual(

@@ -57,6 +57,13 @@ async function extractEntry(zipPath: string, entryName: string, target: string):
   }
 }
 
+const commands = {
+  template: ['template', releaseName, chartDir],
+  lint: ['lint', '--strict', chartDir],
+  // The only offline way to see NOTES.txt: a client-side dry run contacts no cluster.
+  installDryRun: ['install', releaseName, chartDir, '--dry-run=client'],
+};
+
 export interface HelmRun {
   status: number;
   stdout: string;
@@ -64,15 +71,12 @@ export interface HelmRun {
 }
 
 /** Runs helm against the chart with these values on top of values.yaml (helm merges them, then checks the schema). */
-export function runHelm(command: 'template' | 'lint', values: object = {}): HelmRun {
+export function runHelm(command: keyof typeof commands, values: object = {}): HelmRun {
   const dir = mkdtempSync(path.join(tmpdir(), 'autopilot-gate-values-'));
   try {
     const valuesFile = path.join(dir, 'values.json');
     writeFileSync(valuesFile, JSON.stringify(values));
-    const args =
-      command === 'template'
-        ? ['template', releaseName, chartDir, '--namespace', releaseNamespace, '--values', valuesFile]
-        : ['lint', '--strict', chartDir, '--namespace', releaseNamespace, '--values', valuesFile];
+    const args = [...commands[command], '--namespace', releaseNamespace, '--values', valuesFile];
     const run = spawnSync(helmPath(), args, { encoding: 'utf8', env: helmEnvironment(dir) });
     return { status: run.status ?? 1, stdout: run.stdout, stderr: run.stderr };
   } finally {
