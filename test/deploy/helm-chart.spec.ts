@@ -40,7 +40,8 @@ describe('helm chart autopilot-gate', () => {
   });
 
   it('catches an unknown field and a wrong type in an object', () => {
-    const deployment = structuredClone(findObject(rendered.defaults, 'Deployment')) as any;
+    type Mistyped = KubernetesObject & { spec: { replicas: unknown; template: { spec: { containers: Record<string, unknown>[] } } } };
+    const deployment = structuredClone(findObject<Mistyped>(rendered.defaults, 'Deployment'));
     deployment.spec.template.spec.containers[0].securityContxt = {};
     deployment.spec.replicas = 'two';
     expect(unknownFields([deployment]).sort()).toEqual([
