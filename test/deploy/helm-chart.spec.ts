@@ -154,7 +154,7 @@ describe('the gate Deployment', () => {
       AUTH_AUDIENCE: 'api://66666666-7777-8888-9999-000000000000',
       AUTH_ALLOWED_TENANTS: '11111111-2222-3333-4444-555555555555',
       TICKET_PROVIDER: 'servicenow',
-      ALLOW_LOCAL_TICKETS_IN_PRODUCTION: 'false',
+      ALLOW_LOCAL_TICKETS: 'false',
       SERVICENOW_INSTANCE_URL: 'https://contoso.service-now.com',
       SERVICENOW_CLIENT_SECRET: 'secret:gate-servicenow/servicenow-client-secret',
       SERVICENOW_PASSWORD: 'secret:gate-servicenow/servicenow-password',
@@ -172,13 +172,13 @@ describe('the gate Deployment', () => {
     }
     expect(gateEnvironment(rendered.defaults)).not.toHaveProperty('TRUST_PROXY');
     const local = gateEnvironment(rendered.localTicketsAndOwnPolicy);
-    expect(local).toMatchObject({ TICKET_PROVIDER: 'local', ALLOW_LOCAL_TICKETS_IN_PRODUCTION: 'true' });
+    expect(local).toMatchObject({ TICKET_PROVIDER: 'local', ALLOW_LOCAL_TICKETS: 'true' });
     expect(Object.keys(local).filter((name) => name.startsWith('SERVICENOW_'))).toEqual([]);
   });
 
   it('sets only variables the service or Node reads', () => {
-    // Node's own, and those the rest of issue 8 adds to the service (metrics, drain, OpenAPI switch, local tickets).
-    const announced = ['NODE_OPTIONS', 'METRICS_PORT', 'SHUTDOWN_DRAIN_MS', 'OPENAPI_ENABLED', 'ALLOW_LOCAL_TICKETS_IN_PRODUCTION'];
+    // Node's own, and those the resilience and observability work adds to the service (metrics port, drain).
+    const announced = ['NODE_OPTIONS', 'METRICS_PORT', 'SHUTDOWN_DRAIN_MS'];
     const known = new Set([...Object.keys(environmentSchema.shape), ...announced]);
     for (const name of valueSetNames) {
       const unknown = Object.keys(gateEnvironment(rendered[name])).filter((variable) => !known.has(variable));

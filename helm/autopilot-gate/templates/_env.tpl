@@ -42,7 +42,7 @@
 {{- include "autopilot-gate.azureEnv" . }}
 - name: TICKET_PROVIDER
   value: {{ .Values.tickets.provider | quote }}
-- name: ALLOW_LOCAL_TICKETS_IN_PRODUCTION
+- name: ALLOW_LOCAL_TICKETS
   value: {{ .Values.tickets.allowLocalInProduction | quote }}
 {{- if eq .Values.tickets.provider "servicenow" }}
 {{- include "autopilot-gate.serviceNowEnv" . }}
