@@ -155,6 +155,9 @@ export async function startGate({ fakes, databaseUrl, tlsCertPath, poolMax, cpuP
     ...(poolMax ? { DATABASE_POOL_MAX: String(poolMax) } : {}),
     AUTH_ISSUER: fakes.issuer,
     AUTH_AUDIENCE: AUDIENCE,
+    // The bench issuer's path names no tenant GUID; production refuses local tickets unless allowed.
+    AUTH_ALLOWED_TENANTS: TENANT_ID,
+    ALLOW_LOCAL_TICKETS: 'true',
     GRAPH_MODE: 'live',
     GRAPH_BASE_URL: fakes.graphBaseUrl,
     AZURE_TENANT_ID: TENANT_ID,

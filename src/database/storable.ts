@@ -6,6 +6,7 @@ const REPLACEMENT = '\uFFFD';
  * Both can arrive from a caller, a token, ServiceNow or Graph; each becomes U+FFFD, so the write cannot fail on content.
  */
 export function storableText(value: string): string {
+  if (!value.includes('\u0000') && value.isWellFormed()) return value;
   return value.toWellFormed().replace(NUL, REPLACEMENT);
 }
 

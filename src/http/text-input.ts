@@ -4,6 +4,7 @@ import { z } from 'zod';
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 const INVISIBLE = /[\p{Cf}\p{Cc}]/gu;
 const BLANK = /^[\s\p{Z}]+$/u;
+const PRINTABLE_ASCII = /^[\x20-\x7E]*$/;
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /**
@@ -11,6 +12,8 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
  * do not count, a space between words does, and a letter with combining marks or an emoji sequence counts once.
  */
 export function visibleLength(text: string): number {
+  // Printable ASCII has one character per grapheme and nothing invisible: most justifications take this path.
+  if (PRINTABLE_ASCII.test(text)) return text.trim().length;
   const shown = [...graphemes.segment(text)].map(({ segment }) => segment.replace(INVISIBLE, '')).filter((segment) => segment !== '');
   const first = shown.findIndex((segment) => !BLANK.test(segment));
   if (first === -1) return 0;
