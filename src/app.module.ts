@@ -19,6 +19,10 @@ import { GraphFacadeController } from './unassign/graph-facade.controller';
 import { UnassignController } from './unassign/unassign.controller';
 import { UnassignRequestParser } from './unassign/unassign-request';
 import { UnassignResourceAccountUseCase } from './unassign/unassign-resource-account.use-case';
+import { AttemptClosing } from './unassign/steps/attempt-closing.step';
+import { AttemptOpening } from './unassign/steps/attempt-opening.step';
+import { RequestAdmission } from './unassign/steps/request-admission.step';
+import { rateLimitProviders } from './rate-limits/rate-limits.providers';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -46,10 +50,14 @@ export class AppModule {
         ...databaseProviders(database),
         ...authProviders(config.auth),
         ...ticketProviders(config.tickets),
-        ...graphProviders(config.graph),
+        ...graphProviders(config),
         AbilityFactory,
         AttemptRepository,
+        ...rateLimitProviders(config),
         UnassignRequestParser,
+        RequestAdmission,
+        AttemptOpening,
+        AttemptClosing,
         UnassignResourceAccountUseCase,
       ],
     };

@@ -12,21 +12,62 @@ const INSERTED = [
   'actorOid', 'actorTenantId', 'actorUpn', 'actorAppId', 'actorKind', 'actorRoles',
   'deviceSnapshot', 'changeTicket', 'ticketSnapshot', 'justification', 'breakGlass', 'decision', 'decisionReason',
   'graphStatus', 'graphErrorCode', 'graphErrorMessage', 'graphRequestId', 'graphClientRequestId', 'graphDurationMs',
+  'idempotencyKey', 'replayOf', 'reconciled', 'graphTries', 'answer',
 ] as const;
 
 /** What a step may learn after the in-flight row is written: settle updates these and the outcome, nothing else. */
 const LEARNT_IN_FLIGHT = [
   'deviceSnapshot', 'ticketSnapshot', 'breakGlass', 'decision', 'decisionReason',
   'graphStatus', 'graphErrorCode', 'graphErrorMessage', 'graphRequestId', 'graphClientRequestId', 'graphDurationMs',
+  'reconciled', 'graphTries', 'answer',
 ] as const satisfies readonly (keyof Facts)[];
 const TERMINAL = ['outcome', 'httpStatus', 'errorCode', 'settledAt', 'durationMs'] as const;
 
-const CASTS: Record<string, string> = { id: '::uuid', outcome: '::"AttemptOutcome"', deviceSnapshot: '::jsonb', ticketSnapshot: '::jsonb' };
+// Every column's type, so a parameter is typed even where Postgres cannot infer it (INSERT ... SELECT); text otherwise.
+const CASTS: Record<string, string> = {
+  id: '::uuid',
+  replayOf: '::uuid',
+  receivedAt: '::timestamptz',
+  settledAt: '::timestamptz',
+  outcome: '::"AttemptOutcome"',
+  httpStatus: '::int',
+  durationMs: '::int',
+  graphStatus: '::int',
+  graphDurationMs: '::int',
+  simulated: '::boolean',
+  breakGlass: '::boolean',
+  reconciled: '::boolean',
+  actorRoles: '::text[]',
+  deviceSnapshot: '::jsonb',
+  ticketSnapshot: '::jsonb',
+  graphTries: '::jsonb',
+  answer: '::jsonb',
+};
 /** Columns are the fields' names in snake case: the @map of every field in schema.prisma (the schema test checks). */
 const columnOf = (field: string) => `"${field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)}"`;
-const placeholder = (field: string, index: number) => `$${index + 1}${CASTS[field] ?? ''}`;
+const placeholder = (field: string, index: number) => `$${index + 1}${CASTS[field] ?? '::text'}`;
 
 export const INSERT_ATTEMPT = `INSERT INTO attempts (${INSERTED.map(columnOf).join(', ')}) VALUES (${INSERTED.map(placeholder).join(', ')})`;
+
+/** The outcomes after which nothing happened and a retry may succeed: their idempotency key is free again. */
+export const KEY_RELEASING_OUTCOMES = ['rate_limited', 'graph_unavailable', 'graph_timeout', 'ticket_unavailable', 'internal_error'] as const satisfies readonly AttemptOutcome[];
+
+const key = (offset: number) => `$${INSERTED.length + offset}`;
+/**
+ * The in-flight insert and the claim of its idempotency key, in one statement: no extra round trip, and the key's
+ * unique primary key decides across replicas which request runs. A held key yields no row at all. A key is taken over
+ * once it has expired, or when its attempt ended in an outcome after which a retry is the right thing to do.
+ */
+export const INSERT_ATTEMPT_CLAIMING_KEY = `
+  WITH claim AS (
+    INSERT INTO idempotency_keys AS held (scope, key, attempt_id, fingerprint, expires_at)
+    VALUES (${key(1)}::text, ${key(2)}::text, $1::uuid, ${key(3)}::text, clock_timestamp() + ${key(4)}::int * interval '1 millisecond')
+    ON CONFLICT (scope, key) DO UPDATE
+       SET attempt_id = EXCLUDED.attempt_id, fingerprint = EXCLUDED.fingerprint, expires_at = EXCLUDED.expires_at
+     WHERE held.expires_at <= clock_timestamp()
+        OR EXISTS (SELECT 1 FROM attempts a WHERE a.id = held.attempt_id AND a.outcome IN (${KEY_RELEASING_OUTCOMES.map((outcome) => `'${outcome}'`).join(', ')}))
+    RETURNING attempt_id)
+  INSERT INTO attempts (${INSERTED.map(columnOf).join(', ')}) SELECT ${INSERTED.map(placeholder).join(', ')} FROM claim`;
 
 const UPDATED = [...LEARNT_IN_FLIGHT, ...TERMINAL];
 // Only an in-flight row moves: a settled attempt is never rewritten.

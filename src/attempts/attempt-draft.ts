@@ -66,6 +66,11 @@ export class AttemptDraft {
       graphRequestId: null,
       graphClientRequestId: null,
       graphDurationMs: null,
+      idempotencyKey: null,
+      replayOf: null,
+      reconciled: false,
+      graphTries: null,
+      answer: null,
     };
   }
 
@@ -103,6 +108,19 @@ export class AttemptDraft {
     this.facts.decisionReason = clip(reason);
   }
 
+  recordIdempotencyKey(key: string | null): void {
+    this.facts.idempotencyKey = key;
+  }
+
+  recordReplay(originalAttemptId: string): void {
+    this.facts.replayOf = originalAttemptId;
+  }
+
+  /** The detail and extensions of the problem this attempt answered with, for a replay to answer the same. */
+  recordAnswer(answer: Record<string, unknown>): void {
+    this.facts.answer = answer;
+  }
+
   /** What Graph answered; for an exchange that never got an answer, why (no token, timeout, connection lost). */
   recordGraph(exchange: GraphResult<unknown>): void {
     const failure = exchange.kind === 'ok' ? undefined : exchange;
@@ -113,11 +131,21 @@ export class AttemptDraft {
       graphRequestId: exchange.requestId ?? null,
       graphClientRequestId: exchange.clientRequestId,
       graphDurationMs: (this.facts.graphDurationMs ?? 0) + exchange.durationMs,
+      graphTries: exchange.tries ? [...(this.facts.graphTries ?? []), ...exchange.tries] : this.facts.graphTries,
+      reconciled: exchange.kind === 'ok' && exchange.reconciled === true,
     });
   }
 }
 
 function failureText(failure: GraphFailure): string {
-  if (failure.kind === 'error') return failure.message;
-  return failure.kind === 'timeout' ? 'timeout' : failure.reason;
+  switch (failure.kind) {
+    case 'error':
+      return failure.message;
+    case 'timeout':
+      return 'timeout';
+    case 'throttled':
+      return `paced: the gate's token bucket for Graph would have made this call wait past its deadline`;
+    default:
+      return failure.reason;
+  }
 }

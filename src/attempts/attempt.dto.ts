@@ -40,4 +40,15 @@ export class AttemptDto {
   @ApiProperty(text) graphClientRequestId!: string | null;
   @ApiProperty(int) graphDurationMs!: number | null;
   @ApiProperty(int) durationMs!: number | null;
+  @ApiProperty({ ...text, description: 'The Idempotency-Key the caller sent.' }) idempotencyKey!: string | null;
+  @ApiProperty({ ...text, format: 'uuid', description: 'For a replayed attempt: the attempt whose answer it repeated.' }) replayOf!: string | null;
+  @ApiProperty({ description: "The unassign's answer was lost and a read of the device showed the resource account gone." }) reconciled!: boolean;
+  @ApiProperty({
+    type: 'array',
+    nullable: true,
+    description: 'Every Graph try: operation (read, unassign, reconcile), result, status, request-id, client-request-id, the wait before it.',
+    items: { type: 'object', additionalProperties: true },
+  })
+  graphTries!: object[] | null;
+  @ApiProperty({ ...json, description: 'The detail and extensions a refusal answered with.' }) answer!: object | null;
 }

@@ -3,8 +3,25 @@ import type { DatabaseConnection } from '../database/database-connection';
 import { DATABASE_CONNECTION } from '../database/database.providers';
 import { PrismaClient, type Attempt as AttemptRow } from '../generated/prisma/client';
 import type { AttemptRecord } from './attempt';
-import { INSERT_ATTEMPT, insertParameters, SETTLE_ATTEMPT, settleParameters } from './attempt-columns';
+import { INSERT_ATTEMPT, INSERT_ATTEMPT_CLAIMING_KEY, insertParameters, SETTLE_ATTEMPT, settleParameters } from './attempt-columns';
 import type { AttemptDraft, AttemptSettlement } from './attempt-draft';
+
+/** A request's claim on its Idempotency-Key: per caller, with what the request was, for as long as keys are kept. */
+export interface IdempotencyClaim {
+  scope: string;
+  key: string;
+  fingerprint: string;
+  ttlMs: number;
+}
+
+export type OpenResult =
+  | { kind: 'opened' }
+  /** Another request for the same device is in flight (on any replica). */
+  | { kind: 'device_busy' }
+  /** The key is held by an earlier request: the attempt that holds it and what that request was. */
+  | { kind: 'key_held'; holder: { fingerprint: string; attempt: AttemptRecord } | null };
+
+const ONE_IN_FLIGHT_PER_DEVICE = 'attempts_one_in_flight_per_device';
 
 /**
  * The only writer of attempts. Each write is one statement, committed before the caller moves on.
@@ -18,10 +35,21 @@ export class AttemptRepository {
     @Inject(DATABASE_CONNECTION) private readonly database: DatabaseConnection,
   ) {}
 
-  /** Commits the in-flight row; the use case forwards nothing to Graph until this has returned. */
-  async open(draft: AttemptDraft): Promise<void> {
-    await this.database.sql.query(INSERT_ATTEMPT, insertParameters(draft, { outcome: 'in_flight' }));
+  /** Commits the in-flight row (and claims the key); the use case forwards nothing to Graph until this has returned. */
+  async open(draft: AttemptDraft, claim?: IdempotencyClaim): Promise<OpenResult> {
+    const parameters = insertParameters(draft, { outcome: 'in_flight' });
+    let inserted: number;
+    try {
+      inserted = claim
+        ? (await this.database.sql.query(`${INSERT_ATTEMPT_CLAIMING_KEY} RETURNING 1`, [...parameters, claim.scope, claim.key, claim.fingerprint, claim.ttlMs])).length
+        : (await this.database.sql.query(INSERT_ATTEMPT, parameters), 1);
+    } catch (error) {
+      if (isUniqueViolationOf(error, ONE_IN_FLIGHT_PER_DEVICE)) return { kind: 'device_busy' };
+      throw error;
+    }
+    if (inserted === 0) return { kind: 'key_held', holder: await this.keyHolder(claim!) };
     draft.opened = true;
+    return { kind: 'opened' };
   }
 
   /** Writes the terminal outcome: an update of the in-flight row, or one insert for a request refused before it. */
@@ -38,9 +66,30 @@ export class AttemptRepository {
     const row = await this.prisma.attempt.findUnique({ where: { id } });
     return row ? toRecord(row) : null;
   }
+
+  /** The device's most recent successful unassign, if any: "already done" for a client that lost its answer. */
+  async lastSucceededFor(deviceId: string): Promise<{ attemptId: string; at: Date } | null> {
+    const row = await this.prisma.attempt.findFirst({
+      where: { deviceId, outcome: 'succeeded' },
+      orderBy: { receivedAt: 'desc' },
+      select: { id: true, settledAt: true, receivedAt: true },
+    });
+    return row && { attemptId: row.id, at: row.settledAt ?? row.receivedAt };
+  }
+
+  private async keyHolder(claim: IdempotencyClaim): Promise<{ fingerprint: string; attempt: AttemptRecord } | null> {
+    const key = await this.prisma.idempotencyKey.findUnique({ where: { scope_key: { scope: claim.scope, key: claim.key } } });
+    const attempt = key && (await this.findById(key.attemptId));
+    return key && attempt ? { fingerprint: key.fingerprint, attempt } : null;
+  }
 }
 
-function toRecord(row: AttemptRow): AttemptRecord {
+function isUniqueViolationOf(error: unknown, constraint: string): boolean {
+  const { code, constraint: violated } = (error ?? {}) as { code?: string; constraint?: string };
+  return code === '23505' && (violated === undefined || violated === constraint);
+}
+
+export function toRecord(row: AttemptRow): AttemptRecord {
   return {
     ...row,
     entryPoint: row.entryPoint as AttemptRecord['entryPoint'],
@@ -48,5 +97,7 @@ function toRecord(row: AttemptRow): AttemptRecord {
     decision: row.decision as AttemptRecord['decision'],
     deviceSnapshot: row.deviceSnapshot as AttemptRecord['deviceSnapshot'],
     ticketSnapshot: row.ticketSnapshot as AttemptRecord['ticketSnapshot'],
+    graphTries: row.graphTries as AttemptRecord['graphTries'],
+    answer: row.answer as AttemptRecord['answer'],
   };
 }

@@ -1,3 +1,5 @@
+import type { GraphTry } from '../graph/graph-client';
+
 export const ATTEMPT_OUTCOMES = [
   'in_flight',
   'succeeded',
@@ -14,6 +16,8 @@ export const ATTEMPT_OUTCOMES = [
   'unknown',
   'ticket_unavailable',
   'internal_error',
+  'replayed',
+  'request_conflict',
 ] as const;
 
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
@@ -32,6 +36,7 @@ export const ATTEMPT_FIELDS = [
   'deviceId', 'deviceSnapshot', 'changeTicket', 'ticketSnapshot', 'justification', 'breakGlass',
   'decision', 'decisionReason', 'policyVersion',
   'graphStatus', 'graphErrorCode', 'graphErrorMessage', 'graphRequestId', 'graphClientRequestId', 'graphDurationMs', 'durationMs',
+  'idempotencyKey', 'replayOf', 'reconciled', 'graphTries', 'answer',
 ] as const satisfies readonly (keyof AttemptRecord)[];
 
 /** One request to unassign, as recorded: who, what, why, the decision, what Graph said, and when. */
@@ -74,4 +79,13 @@ export interface AttemptRecord {
   graphClientRequestId: string | null;
   graphDurationMs: number | null;
   durationMs: number | null;
+
+  idempotencyKey: string | null;
+  /** For a `replayed` attempt: the attempt whose answer it repeated. */
+  replayOf: string | null;
+  /** The unassign's answer was lost, and a read of the device showed the account gone. */
+  reconciled: boolean;
+  graphTries: GraphTry[] | null;
+  /** What a refusal answered besides status and code: its detail and extensions, so a replay answers the same. */
+  answer: Record<string, unknown> | null;
 }

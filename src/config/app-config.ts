@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { allowancesInForce, checkProduction, type ProductionFacts } from './production-checks';
+import { checkResilience, resilienceConfig, resilienceEnvironment, type ResilienceConfig } from './resilience-settings';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 const booleanFlag = z
@@ -63,6 +64,8 @@ export const environmentSchema = z
     AZURE_FEDERATED_TOKEN_FILE: z.string().min(1).optional(),
     AZURE_AUTHORITY_HOST: optionalUrl,
     AZURE_DISABLE_INSTANCE_DISCOVERY: booleanFlag.default(false),
+
+    ...resilienceEnvironment,
   })
   .superRefine((env, context) => {
     const problem = (path: string, message: string) =>
@@ -77,6 +80,7 @@ export const environmentSchema = z
     const trustProxy = parseTrustProxy(env.TRUST_PROXY);
     if (typeof trustProxy === 'object' && !Array.isArray(trustProxy) && trustProxy !== null) problem('TRUST_PROXY', trustProxy.error);
     checkProduction(productionFacts(env), problem);
+    checkResilience(env, problem);
     if (production && !env.AUTH_ISSUER) {
       problem('AUTH_ISSUER', 'required in production (the development token issuer is refused)');
     }
@@ -128,6 +132,7 @@ export interface AppConfig {
       credentials: { kind: 'basic'; username: string; password: string } | { kind: 'oauth'; clientId: string; clientSecret: string };
     };
   };
+  resilience: ResilienceConfig;
   graph: {
     mode: 'live' | 'simulated';
     baseUrl: string;
@@ -217,6 +222,7 @@ function toAppConfig(env: Environment): AppConfig {
         }
       : { mode: 'development', dataDir: env.DATA_DIR, clockSkewSeconds: env.AUTH_CLOCK_SKEW_SECONDS },
     policyFile: env.POLICY_FILE,
+    resilience: resilienceConfig(env),
     tickets: {
       pattern: new RegExp(env.TICKET_PATTERN),
       provider: serviceNowSelected(env) ? 'servicenow' : 'local',

@@ -25,11 +25,21 @@ export class GraphTokenSource {
   }
 
   private async renew(timeoutMs: number): Promise<AccessToken> {
-    const accessToken = await this.credential.getToken(this.scope, { abortSignal: AbortSignal.timeout(timeoutMs) });
-    if (!accessToken) throw new Error('the credential returned no token');
-    this.current = accessToken;
-    return accessToken;
+    // The client-secret credential ignores the abort signal and MSAL retries a failing endpoint for seconds:
+    // the race is what bounds the wait. A late answer still fills the cache for the next caller.
+    const pending = this.credential.getToken(this.scope, { abortSignal: AbortSignal.timeout(timeoutMs) }).then((accessToken) => {
+      if (!accessToken) throw new Error('the credential returned no token');
+      this.current = accessToken;
+      return accessToken;
+    });
+    return Promise.race([pending, rejectAfter(timeoutMs)]);
   }
+}
+
+function rejectAfter(timeoutMs: number): Promise<never> {
+  return new Promise((_, reject) => {
+    setTimeout(() => reject(new Error(`the token endpoint did not answer within ${timeoutMs} ms`)), timeoutMs).unref();
+  });
 }
 
 function renewalTime(token: AccessToken): number {

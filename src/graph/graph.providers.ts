@@ -1,14 +1,30 @@
 import type { Provider } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
+import type { DatabaseConnection } from '../database/database-connection';
+import { DATABASE_CONNECTION } from '../database/database.providers';
 import { GraphClient } from './graph-client';
 import { createGraphCredential } from './graph-credential.factory';
 import { HttpGraphClient } from './http-graph.client';
+import { GraphBreaker } from './resilience/graph-breaker';
+import { PostgresGraphPacer } from './resilience/postgres-graph-pacer';
+import { ResilientGraphClient } from './resilience/resilient-graph.client';
 import { SimulatedGraphClient } from './simulated/simulated-graph.client';
 
-export function graphProviders(graph: AppConfig['graph']): Provider[] {
-  const client =
+export function graphProviders(config: Pick<AppConfig, 'graph' | 'resilience'>): Provider[] {
+  const { graph, resilience } = config;
+  const breaker = new GraphBreaker(resilience.graphBreaker.failures, resilience.graphBreaker.cooldownMs);
+  const client: Provider =
     graph.mode === 'live'
-      ? new HttpGraphClient(createGraphCredential(graph.credential), { baseUrl: graph.baseUrl, scope: graph.scope, timeoutMs: graph.timeoutMs })
-      : new SimulatedGraphClient();
-  return [{ provide: GraphClient, useValue: client }];
+      ? {
+          provide: GraphClient,
+          inject: [DATABASE_CONNECTION],
+          useFactory: (database: DatabaseConnection) => {
+            const http = new HttpGraphClient(createGraphCredential(graph.credential), { baseUrl: graph.baseUrl, scope: graph.scope, timeoutMs: graph.timeoutMs });
+            const tenant = graph.credential.tenantId ?? 'default';
+            const pacer = new PostgresGraphPacer(database.sql, tenant, resilience.graphPacing.ratePerSecond, resilience.graphPacing.burst);
+            return new ResilientGraphClient(http, pacer, breaker, resilience.graphRetry);
+          },
+        }
+      : { provide: GraphClient, useValue: new SimulatedGraphClient() };
+  return [client, { provide: GraphBreaker, useValue: breaker }];
 }

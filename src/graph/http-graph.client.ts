@@ -23,7 +23,8 @@ interface GraphResponse {
   body: unknown;
 }
 
-type Sent = { response: GraphResponse; durationMs: number } | { failure: 'unavailable' | 'timeout' | 'lost'; reason: string; durationMs: number };
+type Unsent = { failure: 'unavailable'; cause: 'token_endpoint' | 'connection'; reason: string; durationMs: number };
+type Sent = { response: GraphResponse; durationMs: number } | Unsent | { failure: 'timeout' | 'lost'; reason: string; durationMs: number };
 
 /**
  * Talks to Microsoft Graph with an app token from @azure/identity, over one keep-alive connection pool
@@ -58,8 +59,12 @@ export class HttpGraphClient extends GraphClient {
 
   async getAutopilotDevice(deviceId: string, clientRequestId: string): Promise<GraphResult<AutopilotDevice>> {
     const sent = await this.send('GET', `${DEVICES_PATH}/${encodeURIComponent(deviceId)}`, clientRequestId);
-    // A read that lost its answer changed nothing: it is simply unavailable.
-    if (!('response' in sent)) return { kind: sent.failure === 'lost' ? 'unavailable' : sent.failure, reason: sent.reason, clientRequestId, durationMs: sent.durationMs };
+    if (!('response' in sent)) {
+      if (sent.failure === 'timeout') return { kind: 'timeout', clientRequestId, durationMs: sent.durationMs };
+      // A read that lost its answer changed nothing: it is simply unavailable.
+      const cause = sent.failure === 'unavailable' ? sent.cause : 'connection';
+      return { kind: 'unavailable', cause, reason: sent.reason, clientRequestId, durationMs: sent.durationMs };
+    }
     const { response, durationMs } = sent;
     const ids = { status: response.status, requestId: response.requestId, clientRequestId, durationMs };
     if (response.status >= 300) return graphError(response, ids);
@@ -72,9 +77,9 @@ export class HttpGraphClient extends GraphClient {
   async unassignResourceAccount(deviceId: string, clientRequestId: string): Promise<GraphResult<void>> {
     const sent = await this.send('POST', `${DEVICES_PATH}/${encodeURIComponent(deviceId)}/unassignResourceAccountFromDevice`, clientRequestId);
     if (!('response' in sent)) {
-      return sent.failure === 'timeout'
-        ? { kind: 'timeout', clientRequestId, durationMs: sent.durationMs }
-        : { kind: sent.failure, reason: sent.reason, clientRequestId, durationMs: sent.durationMs };
+      if (sent.failure === 'timeout') return { kind: 'timeout', clientRequestId, durationMs: sent.durationMs };
+      if (sent.failure === 'unavailable') return { kind: 'unavailable', cause: sent.cause, reason: sent.reason, clientRequestId, durationMs: sent.durationMs };
+      return { kind: 'lost', reason: sent.reason, clientRequestId, durationMs: sent.durationMs };
     }
     const { response, durationMs } = sent;
     const ids = { status: response.status, requestId: response.requestId, clientRequestId, durationMs };
@@ -92,7 +97,7 @@ export class HttpGraphClient extends GraphClient {
       // The credential's message (AADSTS code and text, trace ids) holds no secret and is what operators need.
       const reason = `no Graph token: ${(error as Error).name}: ${(error as Error).message}`.slice(0, 1000);
       this.logger.warn({ reason }, 'Graph token could not be obtained');
-      return { failure: 'unavailable', reason, durationMs: elapsed() };
+      return { failure: 'unavailable', cause: 'token_endpoint', reason, durationMs: elapsed() };
     }
     try {
       const { statusCode, headers, body } = await this.agent.request({
@@ -113,7 +118,8 @@ export class HttpGraphClient extends GraphClient {
     } catch (error) {
       const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code ?? 'unknown';
       if (TIMED_OUT.has(code)) return { failure: 'timeout', reason: code, durationMs: elapsed() };
-      return { failure: NEVER_SENT.has(code) ? 'unavailable' : 'lost', reason: code, durationMs: elapsed() };
+      if (NEVER_SENT.has(code)) return { failure: 'unavailable', cause: 'connection', reason: code, durationMs: elapsed() };
+      return { failure: 'lost', reason: code, durationMs: elapsed() };
     }
   }
 }

@@ -18,14 +18,23 @@ export function problemBody(problem: ProblemError, correlationId: string): Recor
   };
 }
 
-/** The headers a problem implies whatever the body's shape: Retry-After for throttling, the 401 challenge. */
+/** The headers a problem implies whatever the body's shape: Retry-After for throttling, the 401 challenge, a replay. */
 export function setProblemHeaders(reply: FastifyReply, problem: ProblemError): void {
   const retryAfter = problem.extensions.retryAfterSeconds;
   if (retryAfter !== undefined) void reply.header('retry-after', String(Math.ceil(retryAfter)));
   if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
+  if (problem.replay) void reply.header(IDEMPOTENT_REPLAYED, 'true');
+}
+
+/** Set on an answer repeated for an Idempotency-Key. */
+export const IDEMPOTENT_REPLAYED = 'idempotent-replayed';
+
+/** The correlation id a problem's body names: the first request's for a replay, this request's otherwise. */
+export function answeringCorrelationId(problem: ProblemError, request: FastifyRequest): string {
+  return problem.replay?.correlationId ?? request.id;
 }
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: ProblemError): void {
   setProblemHeaders(reply, problem);
-  void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problemBody(problem, request.id));
+  void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problemBody(problem, answeringCorrelationId(problem, request)));
 }

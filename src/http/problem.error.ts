@@ -9,12 +9,19 @@ export interface ProblemExtensions {
   [member: string]: unknown;
 }
 
+/** An answer repeated for an Idempotency-Key: rendered as first answered, with the first request's ids and time. */
+export interface ProblemReplay {
+  correlationId: string;
+  answeredAt: Date;
+}
+
 /** The one error type our code throws on purpose; the filters turn it into problem+json (or Graph's shape). */
 export class ProblemError extends Error {
   constructor(
     readonly code: ProblemCode,
     readonly detail: string,
     readonly extensions: ProblemExtensions = {},
+    readonly replay?: ProblemReplay,
   ) {
     super(`${code}: ${detail}`);
   }

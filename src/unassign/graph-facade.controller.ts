@@ -5,7 +5,8 @@ import { AuthenticatedByUseCase } from '../auth/public.decorator';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { requestPart } from './command-from-request';
 import { clientRequestIdOf, GraphShapedErrorFilter } from './graph-shaped-error.filter';
-import { UNASSIGN_REFUSALS } from './unassign.controller';
+import { IDEMPOTENCY_KEY_HEADER, UNASSIGN_REFUSALS } from './unassign.controller';
+import { IDEMPOTENT_REPLAYED } from '../http/problem-response';
 import { UnassignResourceAccountUseCase } from './unassign-resource-account.use-case';
 
 const DEVICES = 'graph/beta/deviceManagement/windowsAutopilotDeviceIdentities';
@@ -15,7 +16,8 @@ const ACTION = 'unassignResourceAccountFromDevice';
 @ApiTags('graph facade')
 @ApiBearerAuth()
 @ApiHeader({ name: 'X-Change-Ticket', required: false, description: 'Change ticket number (required unless break-glass).' })
-@ApiHeader({ name: 'X-Justification', required: true, description: 'Why (10..1000 characters).' })
+@ApiHeader({ name: 'X-Justification', required: true, description: "Why (10..1000 characters that show); UTF-8 as RFC 8187 percent-encoding (UTF-8''...) or raw bytes." })
+@ApiHeader(IDEMPOTENCY_KEY_HEADER)
 @ApiProblemResponses(...UNASSIGN_REFUSALS)
 @UseFilters(GraphShapedErrorFilter)
 @Controller()
@@ -48,7 +50,8 @@ export class GraphFacadeController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): Promise<void> {
-    const result = await this.unassign.execute({ ...requestPart(request), entryPoint: 'graph-facade', deviceIds, headers });
-    void reply.header('request-id', request.id).header('client-request-id', clientRequestIdOf(request)).header('x-attempt-id', result.attemptId);
+    const answer = await this.unassign.execute({ ...requestPart(request), entryPoint: 'graph-facade', deviceIds, headers });
+    void reply.header('request-id', request.id).header('client-request-id', clientRequestIdOf(request)).header('x-attempt-id', answer.succeeded.attemptId);
+    if (answer.replayed) void reply.header(IDEMPOTENT_REPLAYED, 'true');
   }
 }

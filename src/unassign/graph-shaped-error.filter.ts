@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemCode } from '../http/problem-code';
 import { problemFromError } from '../http/problem-from-error';
-import { setProblemHeaders } from '../http/problem-response';
+import { answeringCorrelationId, setProblemHeaders } from '../http/problem-response';
 
 const GRAPH_CODES: Partial<Record<ProblemCode, string>> = {
   [ProblemCode.InvalidRequest]: 'BadRequest',
@@ -10,6 +10,8 @@ const GRAPH_CODES: Partial<Record<ProblemCode, string>> = {
   [ProblemCode.PolicyDenied]: 'Forbidden',
   [ProblemCode.DeviceNotFound]: 'ResourceNotFound',
   [ProblemCode.NothingToUnassign]: 'Conflict',
+  [ProblemCode.IdempotencyConflict]: 'Conflict',
+  [ProblemCode.RequestInProgress]: 'Conflict',
   [ProblemCode.ChangeTicketRejected]: 'ChangeTicketRejected',
   [ProblemCode.RateLimited]: 'TooManyRequests',
   [ProblemCode.GraphError]: 'BadGateway',
@@ -20,7 +22,7 @@ const GRAPH_CODES: Partial<Record<ProblemCode, string>> = {
 };
 
 /** Graph's own date format in innerError: ISO without a zone suffix. */
-const graphDate = () => new Date().toISOString().slice(0, 19);
+const graphDate = (at: Date) => at.toISOString().slice(0, 19);
 
 /**
  * The facade answers errors the way Graph does, so scripts written against Graph keep working:
@@ -34,6 +36,7 @@ export class GraphShapedErrorFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const { problem } = problemFromError(error);
     const clientRequestId = clientRequestIdOf(request);
+    const requestId = answeringCorrelationId(problem, request);
     setProblemHeaders(reply, problem);
     void reply
       .status(problem.status)
@@ -45,8 +48,8 @@ export class GraphShapedErrorFilter implements ExceptionFilter {
           code: GRAPH_CODES[problem.code] ?? 'InternalServerError',
           message: problem.detail,
           innerError: {
-            date: graphDate(),
-            'request-id': request.id,
+            date: graphDate(problem.replay?.answeredAt ?? new Date()),
+            'request-id': requestId,
             'client-request-id': clientRequestId,
             gateCode: problem.code,
             ...(problem.extensions.attemptId ? { attemptId: problem.extensions.attemptId } : {}),

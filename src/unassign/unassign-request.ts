@@ -25,13 +25,19 @@ export interface UnassignRequestInput {
   deviceIds: string[];
   body?: { raw: unknown; contentType?: string };
   headers?: { changeTicket?: string; justification?: string };
+  /** The Idempotency-Key header, on either entry point. */
+  idempotencyKey?: string;
 }
 
 export interface UnassignRequest {
   deviceId: string;
   changeTicket?: string;
   justification: string;
+  idempotencyKey?: string;
 }
+
+/** 1..255 visible ASCII characters (the IETF httpapi draft leaves the syntax to the server). */
+const IDEMPOTENCY_KEY = /^[\x21-\x7E]{1,255}$/;
 
 export interface UnassignRequestRules {
   ticketPattern: RegExp;
@@ -53,6 +59,9 @@ export function parseUnassignRequest(input: UnassignRequestInput, rules: Unassig
   const badId = input.deviceIds.find((id) => !GUID.test(id));
   if (badId !== undefined) throw new ProblemError(ProblemCode.InvalidRequest, 'The device id must be a GUID.', { errors: [{ path: 'deviceId', message: 'must be a GUID' }] });
 
+  if (input.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
+    throw invalid('Idempotency-Key', 'must be 1 to 255 visible ASCII characters');
+  }
   const fields = input.body ? readJsonBody(input.body.raw, input.body.contentType) : fromHeaders(input.headers ?? {});
   const { changeTicket, justification } = parseWithSchema(unassignBodySchema, fields);
   if (changeTicket !== undefined && !rules.ticketPattern.test(changeTicket)) {
@@ -61,7 +70,7 @@ export function parseUnassignRequest(input: UnassignRequestInput, rules: Unassig
   if (changeTicket === undefined && rules.ticketRequired) {
     throw invalid('changeTicket', 'is required (only break-glass callers may omit it)');
   }
-  return { deviceId: input.deviceIds.at(-1)!.toLowerCase(), changeTicket, justification };
+  return { deviceId: input.deviceIds.at(-1)!.toLowerCase(), changeTicket, justification, idempotencyKey: input.idempotencyKey };
 }
 
 /** The facade's headers: X-Justification may carry UTF-8 (RFC 8187 `UTF-8''...` or raw bytes). */

@@ -19,3 +19,9 @@ export interface UnassignSucceeded {
   simulated: boolean;
   graph: { status: number; requestId: string | null; clientRequestId: string };
 }
+
+/** What the use case answers: the success body, and whether it repeats an earlier request's (Idempotent-Replayed). */
+export interface UnassignAnswer {
+  succeeded: UnassignSucceeded;
+  replayed: boolean;
+}

@@ -1,9 +1,10 @@
-import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthenticatedByUseCase } from '../auth/public.decorator';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { ProblemCode } from '../http/problem-code';
+import { IDEMPOTENT_REPLAYED } from '../http/problem-response';
 import { requestPart } from './command-from-request';
 import { UnassignBodyDto, UnassignResultDto } from './unassign-result.dto';
 import { UnassignResourceAccountUseCase } from './unassign-resource-account.use-case';
@@ -15,6 +16,8 @@ export const UNASSIGN_REFUSALS = [
   ProblemCode.PolicyDenied,
   ProblemCode.DeviceNotFound,
   ProblemCode.NothingToUnassign,
+  ProblemCode.IdempotencyConflict,
+  ProblemCode.RequestInProgress,
   ProblemCode.PayloadTooLarge,
   ProblemCode.UnsupportedMediaType,
   ProblemCode.ChangeTicketRejected,
@@ -24,7 +27,17 @@ export const UNASSIGN_REFUSALS = [
   ProblemCode.GraphUnavailable,
   ProblemCode.TicketProviderUnavailable,
   ProblemCode.GraphTimeout,
+  ProblemCode.InternalError,
 ];
+
+export const IDEMPOTENCY_KEY_HEADER = {
+  name: 'Idempotency-Key',
+  required: false,
+  description:
+    '1..255 visible ASCII characters, chosen by the caller per request. A repeat with the same key and the same request gets the ' +
+    'first answer again (Idempotent-Replayed: true) without calling Graph; the same key with another request is 409 IDEMPOTENCY_CONFLICT; ' +
+    'a repeat while the first runs is 409 REQUEST_IN_PROGRESS. Keys are per caller and kept IDEMPOTENCY_TTL_HOURS.',
+};
 
 @ApiTags('unassign')
 @ApiBearerAuth()
@@ -43,14 +56,22 @@ export class UnassignController {
       'Every call, refused ones included, leaves exactly one attempt; its id is in the answer.',
   })
   @ApiBody({ type: UnassignBodyDto })
+  @ApiHeader(IDEMPOTENCY_KEY_HEADER)
   @ApiOkResponse({ type: UnassignResultDto, description: 'Graph answered 204: the resource account was unassigned.' })
   @ApiProblemResponses(...UNASSIGN_REFUSALS)
-  execute(@Param('deviceId') deviceId: string, @Body() body: unknown, @Req() request: FastifyRequest): Promise<UnassignSucceeded> {
-    return this.unassign.execute({
+  async execute(
+    @Param('deviceId') deviceId: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<UnassignSucceeded> {
+    const answer = await this.unassign.execute({
       ...requestPart(request),
       entryPoint: 'v1',
       deviceIds: [deviceId],
       body: { raw: body, contentType: request.headers['content-type'] },
     });
+    if (answer.replayed) void reply.header(IDEMPOTENT_REPLAYED, 'true');
+    return answer.succeeded;
   }
 }

@@ -29,6 +29,8 @@ interface IndexShape {
   primary: boolean;
   unique: boolean;
   method: string;
+  /** A partial index's WHERE, normalized (no casts, parentheses or blanks); null for a whole-table index. */
+  predicate: string | null;
 }
 
 interface DatabaseShape {
@@ -48,7 +50,7 @@ describe('prisma/migrations', () => {
     database = await createTestDatabase({ empty: true });
     connection = await openDatabase({ ...database, migrationsDir: DEFAULT_MIGRATIONS_DIR });
     datamodel = loadDatamodel(readFileSync(SCHEMA_PATH, 'utf8'));
-    expected = expectedShape(datamodel);
+    expected = expectedShape(datamodel, readFileSync(SCHEMA_PATH, 'utf8'));
     actual = await readDatabaseShape(connection.sql);
   });
 
@@ -122,7 +124,18 @@ describe('prisma/migrations', () => {
   });
 });
 
-function expectedShape(datamodel: DMMF.Datamodel): DatabaseShape {
+/** The DMMF leaves out a partial index's `where: raw("...")` (preview feature partialIndexes): read it from the schema. */
+function partialIndexPredicates(schema: string): Map<string, string> {
+  const found = schema.matchAll(/map:\s*"([^"]+)",\s*where:\s*raw\("((?:[^"\\]|\\.)*)"\)/g);
+  return new Map([...found].map(([, name, predicate]) => [name, normalizePredicate(predicate)]));
+}
+
+function normalizePredicate(predicate: string): string {
+  return predicate.replace(/::("[^"]+"|\w+)/g, '').replace(/[()\s]/g, '');
+}
+
+function expectedShape(datamodel: DMMF.Datamodel, schema: string): DatabaseShape {
+  const predicates = partialIndexPredicates(schema);
   const tables: DatabaseShape['tables'] = {};
   const indexes: DatabaseShape['indexes'] = {};
   for (const model of datamodel.models) {
@@ -135,12 +148,14 @@ function expectedShape(datamodel: DMMF.Datamodel): DatabaseShape {
     };
     for (const index of datamodel.indexes.filter((candidate) => candidate.model === model.name)) {
       const indexColumns = index.fields.map((field) => columnOf(field.name));
-      indexes[index.dbName ?? defaultIndexName(table, indexColumns, index.type)] = {
+      const name = index.dbName ?? defaultIndexName(table, indexColumns, index.type);
+      indexes[name] = {
         table,
         columns: indexColumns,
         primary: index.type === 'id',
         unique: index.type === 'id' || index.type === 'unique',
         method: 'btree',
+        predicate: predicates.get(name) ?? null,
       };
     }
   }
@@ -250,7 +265,8 @@ async function readDatabaseShape(sql: SqlExecutor): Promise<DatabaseShape> {
 
   const indexRows = await sql.query<IndexShape & { name: string }>(
     `SELECT i.relname::text AS name, t.relname::text AS "table", ix.indisprimary AS "primary", ix.indisunique AS "unique",
-            am.amname::text AS method, array_agg(a.attname::text ORDER BY k.position) AS columns
+            am.amname::text AS method, array_agg(a.attname::text ORDER BY k.position) AS columns,
+            pg_get_expr(ix.indpred, ix.indrelid) AS predicate
        FROM pg_index ix
        JOIN pg_class i ON i.oid = ix.indexrelid
        JOIN pg_class t ON t.oid = ix.indrelid
@@ -259,12 +275,14 @@ async function readDatabaseShape(sql: SqlExecutor): Promise<DatabaseShape> {
        CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, position)
        JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
       WHERE n.nspname = current_schema() AND t.relname <> '_prisma_migrations'
-      GROUP BY i.relname, t.relname, ix.indisprimary, ix.indisunique, am.amname`,
+      GROUP BY i.relname, t.relname, ix.indisprimary, ix.indisunique, am.amname, ix.indpred, ix.indrelid`,
   );
 
   return {
     tables,
     enums: Object.fromEntries(enumRows.map((row) => [row.name, row.values])),
-    indexes: Object.fromEntries(indexRows.map(({ name, ...index }) => [name, index])),
+    indexes: Object.fromEntries(
+      indexRows.map(({ name, predicate, ...index }) => [name, { ...index, predicate: predicate === null ? null : normalizePredicate(predicate) }]),
+    ),
   };
 }

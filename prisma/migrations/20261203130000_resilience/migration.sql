@@ -1,0 +1,45 @@
+-- A request answered from an earlier one's record (Idempotency-Key), and one refused because of another request
+-- (same key with another request, or the same key or device still in flight).
+ALTER TYPE "AttemptOutcome" ADD VALUE 'replayed';
+ALTER TYPE "AttemptOutcome" ADD VALUE 'request_conflict';
+
+ALTER TABLE "attempts"
+    ADD COLUMN "idempotency_key" TEXT,
+    ADD COLUMN "replay_of" UUID,
+    ADD COLUMN "reconciled" BOOLEAN NOT NULL DEFAULT false,
+    ADD COLUMN "graph_tries" JSONB,
+    ADD COLUMN "answer" JSONB;
+
+-- At most one request per device in flight, across every replica: a second one's insert fails on this index.
+CREATE UNIQUE INDEX "attempts_one_in_flight_per_device" ON "attempts"("device_id") WHERE outcome = 'in_flight';
+
+-- Idempotency keys, per caller, while they are remembered; the attempt that holds each one.
+CREATE TABLE "idempotency_keys" (
+    "scope" TEXT NOT NULL,
+    "key" TEXT NOT NULL,
+    "attempt_id" UUID NOT NULL,
+    "fingerprint" TEXT NOT NULL,
+    "expires_at" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "idempotency_keys_pkey" PRIMARY KEY ("scope", "key")
+);
+CREATE INDEX "idempotency_keys_expires_at_idx" ON "idempotency_keys"("expires_at");
+
+-- Requests counted per caller (or client IP) per fixed window, shared by every replica.
+CREATE TABLE "rate_limit_windows" (
+    "subject" TEXT NOT NULL,
+    "window_start" TIMESTAMPTZ(3) NOT NULL,
+    "hits" INTEGER NOT NULL,
+
+    CONSTRAINT "rate_limit_windows_pkey" PRIMARY KEY ("subject", "window_start")
+);
+CREATE INDEX "rate_limit_windows_window_start_idx" ON "rate_limit_windows"("window_start");
+
+-- The token bucket in front of Graph, one per tenant, shared by every replica.
+CREATE TABLE "graph_rate_buckets" (
+    "tenant" TEXT NOT NULL,
+    "tokens" DOUBLE PRECISION NOT NULL,
+    "updated_at" TIMESTAMPTZ(6) NOT NULL,
+
+    CONSTRAINT "graph_rate_buckets_pkey" PRIMARY KEY ("tenant")
+);

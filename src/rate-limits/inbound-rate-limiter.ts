@@ -1,0 +1,13 @@
+export interface RateLimitVerdict {
+  allowed: boolean;
+  /** Requests counted in the current window, this one included. */
+  hits: number;
+  retryAfterSeconds: number;
+}
+
+/** Port: requests counted per subject (a caller, or a client IP) per window, across every replica. */
+export abstract class InboundRateLimiter {
+  abstract hit(subject: string, limit: number): Promise<RateLimitVerdict>;
+  /** Forgets windows that ended before `before`. */
+  abstract forgetBefore(before: Date): Promise<number>;
+}

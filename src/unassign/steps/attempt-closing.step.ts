@@ -1,0 +1,82 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { SUCCESS_STATUS, type AttemptRecord, type EntryPoint, type TerminalOutcome } from '../../attempts/attempt';
+import type { AttemptDraft, AttemptSettlement } from '../../attempts/attempt-draft';
+import { AttemptRepository } from '../../attempts/attempt.repository';
+import { ProblemCode } from '../../http/problem-code';
+import type { ProblemError } from '../../http/problem.error';
+import { auditUnavailable, type AttemptRefusal } from '../attempt-refusal';
+
+/** Outcomes where the gate itself said no; the others are Graph's answers to a request the gate allowed. */
+const GATE_REFUSALS = new Set<TerminalOutcome>([
+  'unauthenticated',
+  'invalid_request',
+  'policy_denied',
+  'nothing_to_unassign',
+  'ticket_rejected',
+  'ticket_unavailable',
+  'request_conflict',
+]);
+
+/** Rate limiting is the gate saying no before the attempt opens (too many requests), Graph's or pacing's after it. */
+const isGateRefusal = (outcome: TerminalOutcome, opened: boolean) => GATE_REFUSALS.has(outcome) || (outcome === 'rate_limited' && !opened);
+
+/** Writes how an attempt ended: succeeded, refused, or answered from an earlier request with the same key. */
+@Injectable()
+export class AttemptClosing {
+  private readonly logger = new Logger(AttemptClosing.name);
+
+  constructor(private readonly attempts: AttemptRepository) {}
+
+  async succeeded(attempt: AttemptDraft, entryPoint: EntryPoint): Promise<void> {
+    await this.settleQuietly(attempt, { outcome: 'succeeded', httpStatus: SUCCESS_STATUS[entryPoint], errorCode: null });
+  }
+
+  /** Records how a refused attempt ended and returns the problem to answer with, carrying the attempt id. */
+  async refused(attempt: AttemptDraft, refusal: AttemptRefusal): Promise<ProblemError> {
+    const { outcome } = refusal;
+    if (refusal.problem.code === ProblemCode.AuditUnavailable || !refusal.recorded) return refusal.problem;
+    const problem = refusal.problem.withExtensions({ attemptId: attempt.id, outcome });
+    if (isGateRefusal(outcome, attempt.opened)) attempt.recordDecision('denied', refusal.auditReason ?? problem.detail);
+    attempt.recordAnswer({ detail: problem.detail, extensions: problem.extensions });
+    const settlement = { outcome, httpStatus: problem.status, errorCode: problem.code };
+    if (attempt.opened) {
+      await this.settleQuietly(attempt, settlement);
+      return problem;
+    }
+    try {
+      await this.attempts.settle(attempt, settlement);
+    } catch (error) {
+      this.logger.error({ err: error, attemptId: attempt.id }, 'refused attempt could not be recorded');
+      return auditUnavailable();
+    }
+    return problem;
+  }
+
+  /** This request is answered with the original's answer; its own row says which attempt that was. */
+  async replayed(attempt: AttemptDraft, original: AttemptRecord): Promise<void> {
+    attempt.recordReplay(original.id);
+    attempt.recordDecision('allowed', `replayed the answer of attempt ${original.id} (same Idempotency-Key, same request)`);
+    try {
+      await this.attempts.settle(attempt, { outcome: 'replayed', httpStatus: original.httpStatus ?? 500, errorCode: original.errorCode });
+    } catch (error) {
+      this.logger.error({ err: error, attemptId: attempt.id }, 'replayed attempt could not be recorded');
+      throw auditUnavailable();
+    }
+  }
+
+  lastSucceededFor(deviceId: string): Promise<{ attemptId: string; at: Date } | null> {
+    return this.attempts.lastSucceededFor(deviceId);
+  }
+
+  /**
+   * After Graph has been called the caller must learn what happened even if the final write fails;
+   * the row then stays in flight for the sweeper to settle.
+   */
+  private async settleQuietly(attempt: AttemptDraft, settlement: AttemptSettlement): Promise<void> {
+    try {
+      await this.attempts.settle(attempt, settlement);
+    } catch (error) {
+      this.logger.error({ err: error, attemptId: attempt.id, outcome: settlement.outcome }, 'attempt outcome could not be recorded');
+    }
+  }
+}
