@@ -6,7 +6,8 @@ import { ATTEMPT_FIELDS, type AttemptRecord } from './attempt';
 export const WITHHELD_DECISION_REASON = 'The policy does not allow you to act on this device.';
 
 /**
- * An attempt as one reader may see it. Graph's and the token endpoint's own error text, and the device of an attempt
+ * An attempt as one reader may see it. Graph's and the token endpoint's own error text (on the attempt and on each
+ * try), and the device of an attempt
  * the reader may not act on (with the reason naming it), are for those who may `diagnose` it, auditors; then the
  * policy's `fields` leave out what the reader's rules do not list.
  */
@@ -15,6 +16,7 @@ export function attemptAsSeenBy(ability: AppAbility, attempt: AttemptRecord): Pa
   const shown: AttemptRecord = { ...attempt };
   if (!ability.can('diagnose', target)) {
     shown.graphErrorMessage = null;
+    shown.graphTries = attempt.graphTries?.map(({ reason: _diagnostic, ...visible }) => visible) ?? null;
     if (attempt.deviceSnapshot && !mayActOnDevice(ability, attempt.deviceSnapshot)) {
       shown.deviceSnapshot = null;
       if (attempt.decision === 'denied') shown.decisionReason = WITHHELD_DECISION_REASON;

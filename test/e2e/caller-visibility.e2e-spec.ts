@@ -125,7 +125,7 @@ describe('two allowed tenants', () => {
 describe('a token endpoint refusing the gate', () => {
   let harness: GateHarness;
   beforeAll(async () => {
-    harness = await GateHarness.start();
+    harness = await GateHarness.start({ env: { GRAPH_MAX_TRIES: '1' } });
   });
   afterAll(() => harness?.close());
 

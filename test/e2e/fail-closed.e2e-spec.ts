@@ -77,7 +77,8 @@ describe('database down means nothing forwarded', () => {
 describe('no secret leaves the gate', () => {
   let harness: GateHarness;
   beforeAll(async () => {
-    harness = await GateHarness.start({ ticketProvider: 'servicenow' });
+    // One try per Graph call: the refused token must reach the caller as such, not be retried away.
+    harness = await GateHarness.start({ ticketProvider: 'servicenow', env: { GRAPH_MAX_TRIES: '1' } });
   });
   afterAll(() => harness?.close());
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hasResourceAccount, type AutopilotDevice } from '../autopilot-device';
 import { GraphClient, type GraphResult, type GraphTry } from '../graph-client';
@@ -39,12 +40,14 @@ export class ResilientGraphClient extends GraphClient {
     const tries: GraphTry[] = [];
     const postsLeft = () => this.settings.maxTries - tries.filter((entry) => entry.operation === 'unassign').length;
     const post = () => this.inner.unassignResourceAccount(deviceId, clientRequestId);
-    const read = () => this.inner.getAutopilotDevice(deviceId, clientRequestId);
+    // The read back is an exchange of its own, under its own id, so Intune's logs tell it from the unassign.
+    const readId = randomUUID();
+    const read = () => this.inner.getAutopilotDevice(deviceId, readId);
     for (;;) {
       const result = await this.call('unassign', deadline, clientRequestId, post, postsLeft());
       tries.push(...(result.tries ?? []));
       if (!mayHaveHappened(result)) return { ...result, tries };
-      const device = await this.call('reconcile', deadline, clientRequestId, read);
+      const device = await this.call('reconcile', deadline, readId, read);
       tries.push(...(device.tries ?? []));
       if (device.kind === 'ok' && !hasResourceAccount(device.value)) {
         const durationMs = result.durationMs + device.durationMs;
