@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AttemptRepository } from './attempts/attempt.repository';
+import { AttemptSweeper } from './attempts/sweeper/attempt-sweeper';
 import { AttemptsController } from './attempts/attempts.controller';
 import { authProviders } from './auth/auth.providers';
 import { MeController } from './auth/me.controller';
@@ -53,6 +54,7 @@ export class AppModule {
         ...graphProviders(config),
         AbilityFactory,
         AttemptRepository,
+        AttemptSweeper,
         ...rateLimitProviders(config),
         UnassignRequestParser,
         RequestAdmission,

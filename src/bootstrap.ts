@@ -42,7 +42,6 @@ export async function createGateApp(config: AppConfig, logger: Logger = createRo
       logger: new PinoLoggerService(logger),
     });
     configureFastify(app.getHttpAdapter().getInstance(), logger);
-    app.enableShutdownHooks();
     if (config.openApiEnabled) setUpOpenApi(app);
     for (const allowance of config.allowances) logger.warn({ allowance }, 'production refusal relaxed by configuration');
     await app.init();

@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
 import { createGateApp } from './bootstrap';
 import { InvalidConfigurationError, loadAppConfig } from './config/app-config';
 import { seedDevelopmentTenant } from './development-seed';
@@ -7,6 +9,7 @@ import { InvalidPolicyError } from './policy/policy-file';
 async function main(): Promise<void> {
   const config = loadAppConfig(process.env);
   const { app, logger } = await createGateApp(config);
+  drainOnSignals(app, logger, config.resilience.shutdownDrainMs);
   await app.listen({ host: config.host, port: config.port });
   logger.info(
     { port: config.port, graph: config.graph.mode, tickets: config.tickets.provider, auth: config.auth.mode, database: config.database.url ? 'postgres' : 'pglite' },
@@ -20,6 +23,33 @@ async function main(): Promise<void> {
         `Unassign a simulated device (OpenAPI at http://127.0.0.1:${config.port}/docs):\n\n${curl}\n\n`,
     );
   }
+}
+
+/**
+ * SIGTERM (Kubernetes) or SIGINT: stop accepting, let the calls in flight finish and record their outcomes, then
+ * exit 0. A call still running after SHUTDOWN_DRAIN_MS is abandoned (its attempt stays in flight for the sweeper) and
+ * the exit code is 1.
+ */
+function drainOnSignals(app: NestFastifyApplication, logger: Logger, drainMs: number): void {
+  const drain = (signal: NodeJS.Signals) => {
+    logger.info({ signal, drainMs }, 'draining: no new requests, waiting for the calls in flight');
+    setTimeout(() => {
+      logger.warn({ drainMs }, 'drain time is over; exiting with calls still in flight');
+      process.exit(1);
+    }, drainMs).unref();
+    app.close().then(
+      () => {
+        logger.info('drained; exiting');
+        logger.flush(() => process.exit(0));
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', drain);
+  process.once('SIGINT', drain);
 }
 
 main().catch((error: unknown) => {

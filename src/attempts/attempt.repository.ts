@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DatabaseConnection } from '../database/database-connection';
 import { DATABASE_CONNECTION } from '../database/database.providers';
 import { PrismaClient, type Attempt as AttemptRow } from '../generated/prisma/client';
+import { storableValue } from '../database/storable';
+import type { GraphTry } from '../graph/graph-client';
 import type { AttemptRecord } from './attempt';
 import { INSERT_ATTEMPT, INSERT_ATTEMPT_CLAIMING_KEY, insertParameters, SETTLE_ATTEMPT, settleParameters } from './attempt-columns';
 import type { AttemptDraft, AttemptSettlement } from './attempt-draft';
@@ -21,7 +23,23 @@ export type OpenResult =
   /** The key is held by an earlier request: the attempt that holds it and what that request was. */
   | { kind: 'key_held'; holder: { fingerprint: string; attempt: AttemptRecord } | null };
 
+/** How the sweeper closes an attempt that was left in flight. */
+export interface StaleSettlement {
+  outcome: 'succeeded' | 'unknown';
+  reconciled: boolean;
+  note: string;
+  tries?: GraphTry[];
+}
+
 const ONE_IN_FLIGHT_PER_DEVICE = 'attempts_one_in_flight_per_device';
+
+// Only a row still in flight moves, so a request that settles itself meanwhile keeps its own outcome.
+const SETTLE_STALE = `
+  UPDATE attempts
+     SET outcome = $2::"AttemptOutcome", reconciled = $3, answer = $4::jsonb, settled_at = now(),
+         graph_tries = COALESCE(graph_tries, '[]'::jsonb) || $5::jsonb
+   WHERE id = $1::uuid AND outcome = 'in_flight'
+  RETURNING id`;
 
 /**
  * The only writer of attempts. Each write is one statement, committed before the caller moves on.
@@ -75,6 +93,29 @@ export class AttemptRepository {
       select: { id: true, settledAt: true, receivedAt: true },
     });
     return row && { attemptId: row.id, at: row.settledAt ?? row.receivedAt };
+  }
+
+  async staleInFlight(olderThanMs: number, limit = 100): Promise<{ id: string; deviceId: string | null }[]> {
+    const rows = await this.prisma.attempt.findMany({
+      where: { outcome: 'in_flight', receivedAt: { lt: new Date(Date.now() - olderThanMs) } },
+      orderBy: { receivedAt: 'asc' },
+      take: limit,
+      select: { id: true, deviceId: true },
+    });
+    return rows;
+  }
+
+  /** True when this call settled it (not the request itself, or another sweep, meanwhile). */
+  async settleStale(id: string, settlement: StaleSettlement): Promise<boolean> {
+    const answer = JSON.stringify(storableValue({ settledBy: 'sweeper', detail: settlement.note }));
+    const tries = JSON.stringify(storableValue(settlement.tries ?? []));
+    const rows = await this.database.sql.query(SETTLE_STALE, [id, settlement.outcome, settlement.reconciled, answer, tries]);
+    return rows.length === 1;
+  }
+
+  async forgetExpiredKeys(): Promise<number> {
+    const { count } = await this.prisma.idempotencyKey.deleteMany({ where: { expiresAt: { lt: new Date() } } });
+    return count;
   }
 
   private async keyHolder(claim: IdempotencyClaim): Promise<{ fingerprint: string; attempt: AttemptRecord } | null> {

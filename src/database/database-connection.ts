@@ -31,6 +31,8 @@ export interface DatabaseConnection {
   sql: SqlExecutor;
   /** Resolves when an attempt could be written now: takes, and gives back, the lock an insert needs. */
   probeAttemptWrite(): Promise<void>;
+  /** Runs `work` on one session of its own, for session state such as an advisory lock. */
+  withSession<T>(work: (session: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -102,6 +104,18 @@ async function openPostgres(options: OpenDatabaseOptions & { databaseUrl: string
     prisma,
     sql: createPgSqlExecutor(pool),
     probeAttemptWrite: () => probeAttemptWrite(pool),
+    withSession: async (work) => {
+      const client = await pool.connect();
+      try {
+        const result = await work(createPgSqlExecutor(client));
+        client.release();
+        return result;
+      } catch (error) {
+        // Destroyed rather than reused: it may still hold session state, such as a lock, that the work left behind.
+        client.release(true);
+        throw error;
+      }
+    },
     close: async () => {
       await prisma.$disconnect();
       await pool.end();
@@ -149,6 +163,7 @@ async function openEmbedded(options: OpenDatabaseOptions): Promise<DatabaseConne
     sql,
     // One in-process session: no one else can hold a lock on it.
     probeAttemptWrite: async () => undefined,
+    withSession: (work) => work(sql),
     close: async () => {
       await prisma.$disconnect();
       await database.close();

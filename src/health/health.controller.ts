@@ -5,11 +5,15 @@ import { Public } from '../auth/public.decorator';
 import { isDatabaseReady, type DatabaseConnection } from '../database/database-connection';
 import { DATABASE_CONNECTION } from '../database/database.providers';
 import { DEFAULT_MIGRATIONS_DIR } from '../database/migrations-dir';
+import { GraphBreaker } from '../graph/resilience/graph-breaker';
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(@Inject(DATABASE_CONNECTION) private readonly database: DatabaseConnection) {}
+  constructor(
+    @Inject(DATABASE_CONNECTION) private readonly database: DatabaseConnection,
+    private readonly breaker: GraphBreaker,
+  ) {}
 
   @Get('live')
   @Public()
@@ -22,13 +26,20 @@ export class HealthController {
 
   @Get('ready')
   @Public()
-  @ApiOperation({ summary: 'The database is reachable, an attempt could be written within the lock timeout, and every migration is applied.' })
-  @ApiOkResponse({ schema: { example: { status: 'ready', database: { kind: 'postgres', reachable: true, writable: true, pendingMigrations: [] } } } })
+  @ApiOperation({
+    summary: 'The database is reachable, an attempt could be written within the lock timeout, and every migration is applied.',
+    description: "The Graph circuit breaker's state is reported too, without making the pod unready: readiness is about the database.",
+  })
+  @ApiOkResponse({
+    schema: {
+      example: { status: 'ready', database: { kind: 'postgres', reachable: true, writable: true, pendingMigrations: [] }, graph: { circuit: { state: 'closed' } } },
+    },
+  })
   @ApiServiceUnavailableResponse({ description: 'Not ready: the body says why.' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<object> {
     const readiness = await isDatabaseReady(this.database, DEFAULT_MIGRATIONS_DIR);
     const ready = readiness.reachable && readiness.writable && readiness.pendingMigrations.length === 0;
     void reply.status(ready ? 200 : 503);
-    return { status: ready ? 'ready' : 'not_ready', database: { kind: this.database.kind, ...readiness } };
+    return { status: ready ? 'ready' : 'not_ready', database: { kind: this.database.kind, ...readiness }, graph: { circuit: this.breaker.status() } };
   }
 }

@@ -55,6 +55,7 @@ describe('service surface', () => {
       expect(response.body).toEqual({
         status: 'ready',
         database: { kind: harness.database.databaseUrl ? 'postgres' : 'pglite', reachable: true, writable: true, pendingMigrations: [] },
+        graph: { circuit: { state: 'closed' } },
       });
     });
   });
