@@ -4,7 +4,7 @@ const milliseconds = (fallback: number, min = 0) => z.coerce.number().int().min(
 
 /** The variables of retries, limits, pacing, the sweeper and the drain: merged into the environment schema. */
 export const resilienceEnvironment = {
-  IDEMPOTENCY_TTL_HOURS: z.coerce.number().min(1).max(24 * 30).default(24),
+  IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
 
   GRAPH_MAX_TRIES: z.coerce.number().int().min(1).max(10).default(4),
   GRAPH_CALL_DEADLINE_MS: milliseconds(30_000, 100),
@@ -43,7 +43,7 @@ export function checkResilience(env: ResilienceEnvironment, problem: (variable: 
 
 export function resilienceConfig(env: ResilienceEnvironment): ResilienceConfig {
   return {
-    idempotencyTtlMs: env.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+    idempotencyTtlMs: Math.round(env.IDEMPOTENCY_TTL_HOURS * 3_600_000),
     graphRetry: { maxTries: env.GRAPH_MAX_TRIES, callDeadlineMs: env.GRAPH_CALL_DEADLINE_MS },
     graphBreaker: { failures: env.GRAPH_BREAKER_FAILURES, cooldownMs: env.GRAPH_BREAKER_COOLDOWN_MS },
     graphPacing: { ratePerSecond: env.GRAPH_RATE_PER_SECOND, burst: env.GRAPH_RATE_BURST },
