@@ -6,8 +6,15 @@ export interface GraphExchange {
   requestId?: string;
   clientRequestId: string;
   durationMs: number;
+  /** How long the request waited for the shared token bucket before it was sent (part of durationMs). */
+  pacedMs?: number;
   /** Every try this call made, retries and a reconciling read included (the resilient client fills it in). */
   tries?: GraphTry[];
+}
+
+/** A call's deadline (epoch milliseconds): pacing may not make a request wait past it. */
+export interface GraphCallOptions {
+  deadline?: number;
 }
 
 /** Why Graph could not be reached: the token endpoint, the connection, or the gate's own circuit breaker. */
@@ -42,10 +49,10 @@ export type GraphResult<T> = (GraphExchange & { kind: 'ok'; status: number; valu
 export abstract class GraphClient {
   /** True for the simulated tenant; stamped on every attempt it serves. */
   abstract readonly simulated: boolean;
-  abstract getAutopilotDevice(deviceId: string, clientRequestId: string): Promise<GraphResult<AutopilotDevice>>;
+  abstract getAutopilotDevice(deviceId: string, clientRequestId: string, options?: GraphCallOptions): Promise<GraphResult<AutopilotDevice>>;
   /**
    * Unassigns the resource account. `ok` with `reconciled` when the answer was lost but a read of the device showed
    * the account gone.
    */
-  abstract unassignResourceAccount(deviceId: string, clientRequestId: string): Promise<GraphResult<void>>;
+  abstract unassignResourceAccount(deviceId: string, clientRequestId: string, options?: GraphCallOptions): Promise<GraphResult<void>>;
 }

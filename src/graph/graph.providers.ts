@@ -19,10 +19,11 @@ export function graphProviders(config: Pick<AppConfig, 'graph' | 'resilience'>):
           provide: GraphClient,
           inject: [DATABASE_CONNECTION],
           useFactory: (database: DatabaseConnection) => {
-            const http = new HttpGraphClient(createGraphCredential(graph.credential), { baseUrl: graph.baseUrl, scope: graph.scope, timeoutMs: graph.timeoutMs });
             const tenant = graph.credential.tenantId ?? 'default';
             const pacer = new PostgresGraphPacer(database.sql, tenant, resilience.graphPacing.ratePerSecond, resilience.graphPacing.burst);
-            return new ResilientGraphClient(http, pacer, breaker, resilience.graphRetry);
+            const options = { baseUrl: graph.baseUrl, scope: graph.scope, timeoutMs: graph.timeoutMs };
+            const http = new HttpGraphClient(createGraphCredential(graph.credential), options, pacer);
+            return new ResilientGraphClient(http, breaker, resilience.graphRetry);
           },
         }
       : { provide: GraphClient, useValue: new SimulatedGraphClient() };

@@ -2,9 +2,10 @@ import type { TokenCredential } from '@azure/identity';
 import { Logger } from '@nestjs/common';
 import { Agent } from 'undici';
 import { autopilotDeviceFrom, type AutopilotDevice } from './autopilot-device';
-import { GraphClient, type GraphExchange, type GraphFailure, type GraphResult } from './graph-client';
+import { GraphClient, type GraphCallOptions, type GraphExchange, type GraphFailure, type GraphResult } from './graph-client';
 import { parseRetryAfter, readGraphError } from './graph-error-body';
 import { GraphTokenSource } from './graph-token-source';
+import type { GraphPacer, PacingDecision } from './resilience/graph-pacer';
 
 const DEVICES_PATH = '/deviceManagement/windowsAutopilotDeviceIdentities';
 const TIMED_OUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -24,7 +25,12 @@ interface GraphResponse {
 }
 
 type Unsent = { failure: 'unavailable'; cause: 'token_endpoint' | 'connection'; reason: string; durationMs: number };
-type Sent = { response: GraphResponse; durationMs: number } | Unsent | { failure: 'timeout' | 'lost'; reason: string; durationMs: number };
+type Paced = { failure: 'throttled'; retryAfterSeconds: number; durationMs: number };
+type Sent =
+  | { response: GraphResponse; durationMs: number; pacedMs: number }
+  | Unsent
+  | Paced
+  | { failure: 'timeout' | 'lost'; reason: string; durationMs: number; pacedMs: number };
 
 /**
  * Talks to Microsoft Graph with an app token from @azure/identity, over one keep-alive connection pool
@@ -41,6 +47,8 @@ export class HttpGraphClient extends GraphClient {
   constructor(
     credential: TokenCredential,
     private readonly options: GraphHttpOptions,
+    /** The shared token bucket; each request waits for its token right before it leaves, its app token in hand. */
+    private readonly pacer?: GraphPacer,
   ) {
     super();
     this.tokens = new GraphTokenSource(credential, options.scope);
@@ -57,16 +65,17 @@ export class HttpGraphClient extends GraphClient {
     this.basePath = base.pathname.replace(/\/+$/, '');
   }
 
-  async getAutopilotDevice(deviceId: string, clientRequestId: string): Promise<GraphResult<AutopilotDevice>> {
-    const sent = await this.send('GET', `${DEVICES_PATH}/${encodeURIComponent(deviceId)}`, clientRequestId);
+  async getAutopilotDevice(deviceId: string, clientRequestId: string, options: GraphCallOptions = {}): Promise<GraphResult<AutopilotDevice>> {
+    const sent = await this.send('GET', `${DEVICES_PATH}/${encodeURIComponent(deviceId)}`, clientRequestId, options);
     if (!('response' in sent)) {
-      if (sent.failure === 'timeout') return { kind: 'timeout', clientRequestId, durationMs: sent.durationMs };
+      if (sent.failure === 'throttled') return { kind: 'throttled', retryAfterSeconds: sent.retryAfterSeconds, clientRequestId, durationMs: sent.durationMs };
+      if (sent.failure === 'timeout') return { kind: 'timeout', clientRequestId, durationMs: sent.durationMs, pacedMs: sent.pacedMs };
       // A read that lost its answer changed nothing: it is simply unavailable.
       const cause = sent.failure === 'unavailable' ? sent.cause : 'connection';
       return { kind: 'unavailable', cause, reason: sent.reason, clientRequestId, durationMs: sent.durationMs };
     }
-    const { response, durationMs } = sent;
-    const ids = { status: response.status, requestId: response.requestId, clientRequestId, durationMs };
+    const { response, durationMs, pacedMs } = sent;
+    const ids = { status: response.status, requestId: response.requestId, clientRequestId, durationMs, pacedMs };
     if (response.status >= 300) return graphError(response, ids);
     if (response.body === null || typeof response.body !== 'object') {
       return { kind: 'error', ...ids, code: 'InvalidResponse', message: 'Graph returned a body that is not a JSON object' };
@@ -74,20 +83,21 @@ export class HttpGraphClient extends GraphClient {
     return { kind: 'ok', ...ids, value: autopilotDeviceFrom(deviceId, response.body as Record<string, unknown>) };
   }
 
-  async unassignResourceAccount(deviceId: string, clientRequestId: string): Promise<GraphResult<void>> {
-    const sent = await this.send('POST', `${DEVICES_PATH}/${encodeURIComponent(deviceId)}/unassignResourceAccountFromDevice`, clientRequestId);
+  async unassignResourceAccount(deviceId: string, clientRequestId: string, options: GraphCallOptions = {}): Promise<GraphResult<void>> {
+    const sent = await this.send('POST', `${DEVICES_PATH}/${encodeURIComponent(deviceId)}/unassignResourceAccountFromDevice`, clientRequestId, options);
     if (!('response' in sent)) {
-      if (sent.failure === 'timeout') return { kind: 'timeout', clientRequestId, durationMs: sent.durationMs };
+      if (sent.failure === 'throttled') return { kind: 'throttled', retryAfterSeconds: sent.retryAfterSeconds, clientRequestId, durationMs: sent.durationMs };
+      if (sent.failure === 'timeout') return { kind: 'timeout', clientRequestId, durationMs: sent.durationMs, pacedMs: sent.pacedMs };
       if (sent.failure === 'unavailable') return { kind: 'unavailable', cause: sent.cause, reason: sent.reason, clientRequestId, durationMs: sent.durationMs };
-      return { kind: 'lost', reason: sent.reason, clientRequestId, durationMs: sent.durationMs };
+      return { kind: 'lost', reason: sent.reason, clientRequestId, durationMs: sent.durationMs, pacedMs: sent.pacedMs };
     }
-    const { response, durationMs } = sent;
-    const ids = { status: response.status, requestId: response.requestId, clientRequestId, durationMs };
+    const { response, durationMs, pacedMs } = sent;
+    const ids = { status: response.status, requestId: response.requestId, clientRequestId, durationMs, pacedMs };
     if (response.status < 300) return { kind: 'ok', ...ids, value: undefined };
     return graphError(response, ids);
   }
 
-  private async send(method: 'GET' | 'POST', path: string, clientRequestId: string): Promise<Sent> {
+  private async send(method: 'GET' | 'POST', path: string, clientRequestId: string, options: GraphCallOptions): Promise<Sent> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     let token: string;
@@ -99,6 +109,9 @@ export class HttpGraphClient extends GraphClient {
       this.logger.warn({ reason }, 'Graph token could not be obtained');
       return { failure: 'unavailable', cause: 'token_endpoint', reason, durationMs: elapsed() };
     }
+    const pacing = await this.pace(options.deadline);
+    if (!pacing.granted) return { failure: 'throttled', retryAfterSeconds: Math.max(1, Math.ceil(pacing.retryAfterMs / 1000)), durationMs: elapsed() };
+    const pacedMs = pacing.waitedMs;
     try {
       const { statusCode, headers, body } = await this.agent.request({
         origin: this.origin,
@@ -114,13 +127,18 @@ export class HttpGraphClient extends GraphClient {
       });
       const text = await body.text();
       const response = { status: statusCode, requestId: header(headers['request-id']), retryAfter: header(headers['retry-after']) ?? null, body: parseJson(text) };
-      return { response, durationMs: elapsed() };
+      return { response, durationMs: elapsed(), pacedMs };
     } catch (error) {
       const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code ?? 'unknown';
-      if (TIMED_OUT.has(code)) return { failure: 'timeout', reason: code, durationMs: elapsed() };
+      if (TIMED_OUT.has(code)) return { failure: 'timeout', reason: code, durationMs: elapsed(), pacedMs };
       if (NEVER_SENT.has(code)) return { failure: 'unavailable', cause: 'connection', reason: code, durationMs: elapsed() };
-      return { failure: 'lost', reason: code, durationMs: elapsed() };
+      return { failure: 'lost', reason: code, durationMs: elapsed(), pacedMs };
     }
+  }
+
+  /** Waits for this request's token from the shared bucket, unless that wait would pass the call's deadline. */
+  private pace(deadline = Date.now() + this.options.timeoutMs): Promise<PacingDecision> {
+    return this.pacer ? this.pacer.acquire(deadline - Date.now()) : Promise.resolve({ granted: true, waitedMs: 0 });
   }
 }
 

@@ -25,6 +25,8 @@ export interface RecordedGraphRequest {
   /** Lower-case header names. */
   headers: Record<string, string>;
   body: string;
+  /** Date.now() when the request arrived. */
+  receivedAt: number;
 }
 
 export type GraphRequestKind = 'read' | 'unassign';
@@ -103,8 +105,12 @@ export class FakeGraphServer {
     return fake;
   }
 
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
   get origin(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `http://127.0.0.1:${this.port}`;
   }
 
   get baseUrl(): string {
@@ -147,7 +153,7 @@ export class FakeGraphServer {
     const body = await readBody(req);
     const path = req.url ?? '/';
     const headers = lowerCaseHeaders(req);
-    this.requests.push({ method: req.method ?? '', path, headers, body });
+    this.requests.push({ method: req.method ?? '', path, headers, body, receivedAt: Date.now() });
 
     const requestId = randomUUID();
     const exchange: Exchange = {

@@ -44,14 +44,24 @@ export class GateHarness {
   ) {}
 
   static async start(options: HarnessOptions = {}): Promise<GateHarness> {
+    const harness = await GateHarness.prepare();
+    await harness.boot(options);
+    return harness;
+  }
+
+  /** The fakes and the database, without the gate: for a test that puts something between them first. */
+  static async prepare(): Promise<GateHarness> {
     const authority = await FakeAuthorityServer.start({ clients: { [GRAPH_CLIENT_ID]: GRAPH_CLIENT_SECRET } });
     const graph = await FakeGraphServer.start({ isValidAccessToken: (token) => authority.issuedTokens.includes(token) });
     const issuer = await JwksIssuerServer.start({ audience: GATE_AUDIENCE });
     const serviceNow = await FakeServiceNowServer.start({ username: SERVICENOW_USER, password: SERVICENOW_PASSWORD });
     const harness = new GateHarness(graph, authority, issuer, serviceNow);
     harness.database = await createTestDatabase();
-    harness.gate = await createGateApp(loadAppConfig(harness.environment(options)), harness.captureLogs());
     return harness;
+  }
+
+  async boot(options: HarnessOptions = {}): Promise<void> {
+    this.gate = await createGateApp(loadAppConfig(this.environment(options)), this.captureLogs());
   }
 
   get http(): TestAgent {

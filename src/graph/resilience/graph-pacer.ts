@@ -1,9 +1,9 @@
-export type PacingDecision = { granted: true; waitMs: number } | { granted: false; retryAfterMs: number };
+export type PacingDecision = { granted: true; waitedMs: number } | { granted: false; retryAfterMs: number };
 
 /**
- * Port: the token bucket in front of Graph, shared by every replica. `reserve` takes a token when the wait it
- * implies fits in `maxWaitMs` (the caller then waits that long before sending); otherwise it takes nothing.
+ * Port: the token bucket in front of Graph, shared by every replica. `acquire` returns once a token is taken, right
+ * before the request leaves; when the wait for one would pass `maxWaitMs`, it gives up without taking any.
  */
 export abstract class GraphPacer {
-  abstract reserve(maxWaitMs: number): Promise<PacingDecision>;
+  abstract acquire(maxWaitMs: number): Promise<PacingDecision>;
 }

@@ -1,17 +1,17 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SqlExecutor } from '../../database/sql-executor';
 import { GraphPacer, type PacingDecision } from './graph-pacer';
 
-// The bucket refills at `rate` tokens a second up to `burst`. A reservation may drive it below zero: the deficit is
-// the queue of callers already promised a slot, so each one waits deficit / rate. The database's clock is the one
-// clock every replica shares; the row lock serialises reservations.
-const RESERVE = `
+// The bucket refills at `rate` tokens a second up to `burst`; a token is taken only when one is there, at the moment
+// the request is about to leave, so a caller that was slow to send cannot crowd its slot onto the next one. The
+// database's clock is the one clock every replica shares; the row lock serialises the takers.
+const TAKE = `
   WITH bucket AS (
     SELECT LEAST($2::float8, tokens + $3::float8 * EXTRACT(EPOCH FROM clock_timestamp() - updated_at)) AS refilled
       FROM graph_rate_buckets WHERE tenant = $1 FOR UPDATE
   )
   UPDATE graph_rate_buckets
-     SET tokens = refilled - CASE WHEN refilled - 1 >= -$3::float8 * $4::float8 / 1000 THEN 1 ELSE 0 END,
-         updated_at = clock_timestamp()
+     SET tokens = refilled - CASE WHEN refilled >= 1 THEN 1 ELSE 0 END, updated_at = clock_timestamp()
     FROM bucket
    WHERE tenant = $1
   RETURNING refilled, tokens`;
@@ -29,18 +29,27 @@ export class PostgresGraphPacer extends GraphPacer {
     super();
   }
 
-  async reserve(maxWaitMs: number): Promise<PacingDecision> {
-    let rows = await this.take(maxWaitMs);
-    if (rows.length === 0) {
-      await this.sql.query(CREATE_BUCKET, [this.tenant, this.burst]);
-      rows = await this.take(maxWaitMs);
+  async acquire(maxWaitMs: number): Promise<PacingDecision> {
+    const deadline = Date.now() + maxWaitMs;
+    let waitedMs = 0;
+    for (;;) {
+      const { refilled, tokens } = await this.take();
+      if (tokens < refilled) return { granted: true, waitedMs };
+      const untilNextMs = Math.ceil(((1 - refilled) / this.ratePerSecond) * 1000);
+      if (Date.now() + untilNextMs > deadline) return { granted: false, retryAfterMs: untilNextMs };
+      // Waiters wake a little apart, so they do not all ask for the same token at once.
+      const napMs = untilNextMs + Math.floor(Math.random() * Math.min(50, untilNextMs / 4 + 1));
+      await sleep(napMs);
+      waitedMs += napMs;
     }
-    const { refilled, tokens } = rows[0];
-    if (tokens < refilled) return { granted: true, waitMs: Math.max(0, Math.ceil((-tokens / this.ratePerSecond) * 1000)) };
-    return { granted: false, retryAfterMs: Math.ceil(((1 - refilled) / this.ratePerSecond) * 1000) };
   }
 
-  private take(maxWaitMs: number): Promise<{ refilled: number; tokens: number }[]> {
-    return this.sql.query(RESERVE, [this.tenant, this.burst, this.ratePerSecond, Math.max(0, maxWaitMs)]);
+  private async take(): Promise<{ refilled: number; tokens: number }> {
+    let rows = await this.sql.query<{ refilled: number; tokens: number }>(TAKE, [this.tenant, this.burst, this.ratePerSecond]);
+    if (rows.length === 0) {
+      await this.sql.query(CREATE_BUCKET, [this.tenant, this.burst]);
+      rows = await this.sql.query(TAKE, [this.tenant, this.burst, this.ratePerSecond]);
+    }
+    return rows[0];
   }
 }

@@ -3,7 +3,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { hasResourceAccount, type AutopilotDevice } from '../autopilot-device';
 import { GraphClient, type GraphResult, type GraphTry } from '../graph-client';
 import type { GraphBreaker } from './graph-breaker';
-import type { GraphPacer } from './graph-pacer';
 import { isRetryable, mayHaveHappened, RetryDelays } from './graph-retry-policy';
 
 export interface GraphRetrySettings {
@@ -14,16 +13,16 @@ export interface GraphRetrySettings {
 type Operation = GraphTry['operation'];
 
 /**
- * The Graph port with the manners Graph asks for: every try paced by the shared token bucket and passed through the
- * circuit breaker; transient failures retried with back-off (Retry-After honoured) within GRAPH_MAX_TRIES and
- * GRAPH_CALL_DEADLINE_MS; an unassign whose answer was lost reconciled by reading the device. Each try is reported.
+ * The Graph port with the manners Graph asks for: every try passed through the circuit breaker (and paced by the
+ * shared token bucket inside the HTTP client, up to the call's deadline); transient failures retried with back-off
+ * (Retry-After honoured) within GRAPH_MAX_TRIES and GRAPH_CALL_DEADLINE_MS; an unassign whose answer was lost
+ * reconciled by reading the device. Each try is reported.
  */
 export class ResilientGraphClient extends GraphClient {
   readonly simulated: boolean;
 
   constructor(
     private readonly inner: GraphClient,
-    private readonly pacer: GraphPacer,
     private readonly breaker: GraphBreaker,
     private readonly settings: GraphRetrySettings,
   ) {
@@ -32,17 +31,18 @@ export class ResilientGraphClient extends GraphClient {
   }
 
   getAutopilotDevice(deviceId: string, clientRequestId: string): Promise<GraphResult<AutopilotDevice>> {
-    return this.call('read', Date.now() + this.settings.callDeadlineMs, clientRequestId, () => this.inner.getAutopilotDevice(deviceId, clientRequestId));
+    const deadline = Date.now() + this.settings.callDeadlineMs;
+    return this.call('read', deadline, clientRequestId, () => this.inner.getAutopilotDevice(deviceId, clientRequestId, { deadline }));
   }
 
   async unassignResourceAccount(deviceId: string, clientRequestId: string): Promise<GraphResult<void>> {
     const deadline = Date.now() + this.settings.callDeadlineMs;
     const tries: GraphTry[] = [];
     const postsLeft = () => this.settings.maxTries - tries.filter((entry) => entry.operation === 'unassign').length;
-    const post = () => this.inner.unassignResourceAccount(deviceId, clientRequestId);
+    const post = () => this.inner.unassignResourceAccount(deviceId, clientRequestId, { deadline });
     // The read back is an exchange of its own, under its own id, so Intune's logs tell it from the unassign.
     const readId = randomUUID();
-    const read = () => this.inner.getAutopilotDevice(deviceId, readId);
+    const read = () => this.inner.getAutopilotDevice(deviceId, readId, { deadline });
     for (;;) {
       const result = await this.call('unassign', deadline, clientRequestId, post, postsLeft());
       tries.push(...(result.tries ?? []));
@@ -64,13 +64,6 @@ export class ResilientGraphClient extends GraphClient {
     const delays = new RetryDelays();
     let waitMs = 0;
     for (let attempt = 1; ; attempt += 1) {
-      const pacing = await this.pacer.reserve(deadline - Date.now() - waitMs);
-      if (!pacing.granted) {
-        const throttled = { kind: 'throttled' as const, clientRequestId, durationMs: 0, retryAfterSeconds: Math.ceil(pacing.retryAfterMs / 1000) };
-        tries.push(tryOf(operation, throttled, waitMs));
-        return { ...throttled, tries };
-      }
-      waitMs += pacing.waitMs;
       if (waitMs > 0) await sleep(waitMs);
       const result = (await this.breaker.run(send)) ?? this.circuitOpen(clientRequestId);
       tries.push(tryOf(operation, result, waitMs));
@@ -93,7 +86,7 @@ function tryOf(operation: Operation, result: GraphResult<unknown>, waitMs: numbe
     status: result.status,
     requestId: result.requestId,
     clientRequestId: result.clientRequestId,
-    waitMs,
+    waitMs: waitMs + (result.pacedMs ?? 0),
     durationMs: result.durationMs,
     ...(result.kind === 'unavailable' || result.kind === 'lost' ? { reason: result.reason } : {}),
   };
