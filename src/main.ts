@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { createGateApp } from './bootstrap';
@@ -37,6 +38,9 @@ function drainOnSignals(app: NestFastifyApplication, logger: Logger, drainMs: nu
       logger.warn({ drainMs }, 'drain time is over; exiting with calls still in flight');
       process.exit(1);
     }, drainMs).unref();
+    // A keep-alive connection whose call finishes during the drain would otherwise hold the server open.
+    const server = app.getHttpServer() as Server;
+    setInterval(() => server.closeIdleConnections(), 100).unref();
     app.close().then(
       () => {
         logger.info('drained; exiting');

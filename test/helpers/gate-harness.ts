@@ -5,6 +5,8 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createGateApp, type GateApp } from '../../src/bootstrap';
+import { openSqlSession, type SqlSession } from '../../src/database/database-connection';
+import type { SqlExecutor } from '../../src/database/sql-executor';
 import { loadAppConfig } from '../../src/config/app-config';
 import { createRootLogger } from '../../src/http/pino-logger.service';
 import { FakeAuthorityServer } from '../fakes/fake-authority.server';
@@ -35,6 +37,7 @@ export class GateHarness {
   readonly logs: string[] = [];
   gate!: GateApp;
   database!: TestDatabase;
+  private session?: Promise<SqlSession>;
 
   private constructor(
     readonly graph: FakeGraphServer,
@@ -106,11 +109,19 @@ export class GateHarness {
 
   /** Every attempt row as the database holds it, oldest first. */
   async attemptRows(): Promise<Record<string, unknown>[]> {
-    return this.gate.database.sql.query('SELECT * FROM attempts ORDER BY received_at, id');
+    return (await this.sql()).query('SELECT * FROM attempts ORDER BY received_at, id');
+  }
+
+  /** The in-process gate's connection, or (with the gate in a process of its own, on Postgres) one of the test's. */
+  private async sql(): Promise<SqlExecutor> {
+    if (this.gate) return this.gate.database.sql;
+    this.session ??= openSqlSession({ databaseUrl: this.database.databaseUrl, dataDir: this.database.dataDir });
+    return (await this.session).sql;
   }
 
   async close(): Promise<void> {
     await this.gate?.app.close();
+    await (await this.session)?.close();
     await Promise.all([this.graph.close(), this.authority.close(), this.issuer.close(), this.serviceNow.close()]);
     await this.database?.drop();
   }

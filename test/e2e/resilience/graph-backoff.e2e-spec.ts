@@ -168,3 +168,37 @@ describe('Graph refusing connections, and the circuit breaker', () => {
     expect((await harness.http.get('/health/ready')).body.graph.circuit).toEqual({ state: 'closed' });
   });
 });
+
+// Its own gate: @azure/identity caches the app token, so only a gate that has never obtained one asks again.
+describe('a failing token endpoint and the circuit breaker', () => {
+  let harness: GateHarness;
+  let ticket: string;
+  beforeAll(async () => {
+    harness = await GateHarness.start({ env: { GRAPH_MAX_TRIES: '1', GRAPH_BREAKER_FAILURES: '2', GRAPH_BREAKER_COOLDOWN_MS: '60000' } });
+    ticket = await createLocalTicket(harness);
+  });
+  afterAll(() => harness?.close());
+
+  it('counts token failures toward the breaker, which then fails fast without asking the token endpoint', async () => {
+    const caller = await harness.issuer.userToken({ roles: [UNASSIGNER] });
+    const unassign = () => {
+      const device = aTeamsRoom();
+      harness.graph.addDevice(device);
+      return unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+    };
+    harness.authority.respondNextToken(400);
+    harness.authority.respondNextToken(400);
+
+    const first = await unassign();
+    const second = await unassign();
+    const tokenRequests = harness.authority.tokenRequests.length;
+    const third = await unassign();
+
+    expect(first.body.reason).toBe('token_endpoint');
+    expect(second.body.reason).toBe('token_endpoint');
+    expectProblem(third, 503, 'GRAPH_UNAVAILABLE');
+    expect(third.body.reason).toBe('circuit_open');
+    expect(harness.authority.tokenRequests).toHaveLength(tokenRequests);
+    expect(harness.graph.requests).toHaveLength(0);
+  });
+});
