@@ -16,6 +16,7 @@
 // serves and records anyway, so "requests" and "attempt rows" would differ by up to one per connection. Instead,
 // after `seconds` no connection starts a new request, the ones in flight are answered, and then the run stops:
 // every request sent has its response (or counts as an error), and the row check can be exact.
+import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 
 const DRAIN_LIMIT_SECONDS = 15;
@@ -143,6 +144,8 @@ export function drive({ baseUrl, token, ticket, connections, seconds, rate = nul
           {
             setupRequest(request) {
               request.path = `/v1/autopilot-devices/${ids.next()}/unassign-resource-account`;
+              // A key per request, as a retrying ITSM flow sends them: the gate claims each one in Postgres.
+              request.headers = { ...request.headers, 'idempotency-key': randomUUID() };
               return request;
             },
           },

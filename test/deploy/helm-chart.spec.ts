@@ -177,8 +177,8 @@ describe('the gate Deployment', () => {
   });
 
   it('sets only variables the service or Node reads', () => {
-    // Node's own, and those the resilience and observability work adds to the service (metrics port, drain).
-    const announced = ['NODE_OPTIONS', 'METRICS_PORT', 'SHUTDOWN_DRAIN_MS'];
+    // Node's own, and the metrics port the observability work adds to the service.
+    const announced = ['NODE_OPTIONS', 'METRICS_PORT'];
     const known = new Set([...Object.keys(environmentSchema.shape), ...announced]);
     for (const name of valueSetNames) {
       const unknown = Object.keys(gateEnvironment(rendered[name])).filter((variable) => !known.has(variable));
