@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/app-config.token';
 import type { DatabaseConnection } from '../../database/database-connection';
@@ -24,7 +24,7 @@ export interface SweepReport {
  * time (advisory lock); each sweep also forgets expired idempotency keys and ended rate-limit windows.
  */
 @Injectable()
-export class AttemptSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AttemptSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AttemptSweeper.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<SweepReport>;
@@ -42,7 +42,8 @@ export class AttemptSweeper implements OnApplicationBootstrap, OnApplicationShut
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database closes: a sweep under way finishes. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
   }

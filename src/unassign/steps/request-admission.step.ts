@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { AttemptDraft } from '../../attempts/attempt-draft';
 import { CallerAuthenticator } from '../../auth/caller-authenticator.service';
 import { principalKey, type Principal } from '../../auth/principal';
@@ -10,7 +10,7 @@ import { AbilityFactory } from '../../policy/ability.factory';
 import { bypassesTicketChecks, mayOmitTicket } from '../../policy/break-glass';
 import type { AppAbility } from '../../policy/policy-vocabulary';
 import { InboundRateLimiter, type RateLimitVerdict } from '../../rate-limits/inbound-rate-limiter';
-import { auditUnavailable, AttemptRefusal, refuse } from '../attempt-refusal';
+import { AttemptRefusal, refuse } from '../attempt-refusal';
 import type { UnassignResourceAccountCommand } from '../unassign-resource-account.command';
 import { UnassignRequestParser, type UnassignRequest } from '../unassign-request';
 
@@ -28,8 +28,6 @@ export interface AdmittedRequest {
  */
 @Injectable()
 export class RequestAdmission {
-  private readonly logger = new Logger(RequestAdmission.name);
-
   constructor(
     private readonly authenticator: CallerAuthenticator,
     private readonly limiter: InboundRateLimiter,
@@ -55,14 +53,14 @@ export class RequestAdmission {
       caller = await this.authenticator.authenticate(command.authorization);
     } catch (error) {
       if (!(error instanceof ProblemError)) throw error;
-      const verdict = await this.count(`ip:${command.clientIp ?? 'unknown'}`, limits.perIpUnauthenticated);
+      const verdict = await this.limiter.hit(`ip:${command.clientIp ?? 'unknown'}`, limits.perIpUnauthenticated);
       // A flood without a token must not grow the table: only its first refused request in a window gets a row;
       // the window's row in rate_limit_windows keeps the count of the rest.
       if (!verdict.allowed) throw rateLimited(verdict, 'ip_limit', verdict.hits === limits.perIpUnauthenticated + 1);
       throw new AttemptRefusal('unauthenticated', error);
     }
     attempt.recordActor(caller);
-    const verdict = await this.count(`caller:${principalKey(caller)}`, limits.perCaller);
+    const verdict = await this.limiter.hit(`caller:${principalKey(caller)}`, limits.perCaller);
     if (!verdict.allowed) throw rateLimited(verdict, 'caller_limit', true);
     return caller;
   }
@@ -75,16 +73,6 @@ export class RequestAdmission {
     } catch (error) {
       if (error instanceof ProblemError) throw new AttemptRefusal('invalid_request', error);
       throw error;
-    }
-  }
-
-  /** Fail closed: a count that cannot be kept means a database that could not record the attempt either. */
-  private async count(subject: string, limit: number): Promise<RateLimitVerdict> {
-    try {
-      return await this.limiter.hit(subject, limit);
-    } catch (error) {
-      this.logger.error({ err: error }, 'request could not be counted; nothing forwarded');
-      throw auditUnavailable();
     }
   }
 }

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { createGateApp, type GateApp } from '../../../src/bootstrap';
+import { loadAppConfig } from '../../../src/config/app-config';
+import { createRootLogger } from '../../../src/http/pino-logger.service';
+import { InboundRateLimiter } from '../../../src/rate-limits/inbound-rate-limiter';
 import { aTeamsRoom } from '../../factories/devices';
 import { GateHarness } from '../../helpers/gate-harness';
 import { attemptsFor, graphTrafficFor } from '../../helpers/gate-observations';
@@ -89,7 +94,47 @@ describe('inbound rate limits', () => {
     expect(answers[2].body.reason).toBe('ip_limit');
     const rows = (await Promise.all(devices.map((device) => attemptsFor(harness, device.id)))).flat();
     expect(rows.map((row) => row.outcome)).toEqual(['unauthenticated', 'unauthenticated', 'rate_limited']);
+    await harness.gate.app.get(InboundRateLimiter).flush();
     const [window] = await harness.gate.database.sql.query<{ hits: number }>("SELECT hits FROM rate_limit_windows WHERE subject = 'ip:127.0.0.1'");
     expect(window.hits).toBe(6);
+  });
+});
+
+describe.runIf(process.env.DATABASE_URL)('inbound rate limits with two replicas on one database (real Postgres only)', () => {
+  let harness: GateHarness;
+  let replica: GateApp;
+  let ticket: string;
+  const env = { RATE_LIMIT_PER_CALLER: '4', RATE_LIMIT_WINDOW_MS: '60000' };
+  beforeAll(async () => {
+    harness = await GateHarness.start({ env });
+    replica = await createGateApp(loadAppConfig(harness.environment({ env })), createRootLogger('silent'));
+    ticket = await createLocalTicket(harness);
+  });
+  afterAll(async () => {
+    await replica?.app.close();
+    await harness?.close();
+  });
+
+  it("count a caller's requests together: a replica learns the other's counts through Postgres within a flush", async () => {
+    const oid = randomUUID();
+    const caller = await harness.issuer.userToken({ roles: [UNASSIGNER], oid });
+    const body = { changeTicket: ticket, justification: JUSTIFICATION };
+    const through = (app: GateApp) => {
+      const device = aTeamsRoom();
+      harness.graph.addDevice(device);
+      return request(app.app.getHttpServer()).post(`/v1/autopilot-devices/${device.id}/unassign-resource-account`).set('authorization', `Bearer ${caller}`).send(body);
+    };
+    for (let i = 0; i < 3; i += 1) expect((await through(harness.gate)).status).toBe(200);
+    await harness.gate.app.get(InboundRateLimiter).flush();
+
+    const onReplica = await through(replica);
+    await replica.app.get(InboundRateLimiter).flush();
+    const pastTheLimit = await through(replica);
+
+    expect(onReplica.status).toBe(200);
+    expectProblem(pastTheLimit, 429, 'RATE_LIMITED');
+    await replica.app.get(InboundRateLimiter).flush();
+    const windows = await harness.gate.database.sql.query<{ hits: number }>('SELECT hits FROM rate_limit_windows WHERE subject LIKE $1', [`caller:%/${oid}`]);
+    expect(windows).toEqual([{ hits: 5 }]);
   });
 });
