@@ -19,6 +19,8 @@
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 
+// BENCH_IDEMPOTENCY_KEYS=0 sends none, to measure what claiming them costs.
+const SEND_IDEMPOTENCY_KEYS = process.env.BENCH_IDEMPOTENCY_KEYS !== '0';
 const DRAIN_LIMIT_SECONDS = 15;
 
 export function deviceIdSequence(tag) {
@@ -145,7 +147,7 @@ export function drive({ baseUrl, token, ticket, connections, seconds, rate = nul
             setupRequest(request) {
               request.path = `/v1/autopilot-devices/${ids.next()}/unassign-resource-account`;
               // A key per request, as a retrying ITSM flow sends them: the gate claims each one in Postgres.
-              request.headers = { ...request.headers, 'idempotency-key': randomUUID() };
+              if (SEND_IDEMPOTENCY_KEYS) request.headers = { ...request.headers, 'idempotency-key': randomUUID() };
               return request;
             },
           },

@@ -60,9 +60,9 @@ const key = (offset: number) => `$${INSERTED.length + offset}`;
  */
 export const INSERT_ATTEMPT_CLAIMING_KEY = `
   WITH claim AS (
-    INSERT INTO idempotency_keys AS held (scope, key, attempt_id, fingerprint, expires_at)
-    VALUES (${key(1)}::text, ${key(2)}::text, $1::uuid, ${key(3)}::text, clock_timestamp() + ${key(4)}::int * interval '1 millisecond')
-    ON CONFLICT (scope, key) DO UPDATE
+    INSERT INTO idempotency_keys AS held (key_id, attempt_id, fingerprint, expires_at)
+    VALUES (${key(1)}::uuid, $1::uuid, ${key(2)}::text, clock_timestamp() + ${key(3)}::int * interval '1 millisecond')
+    ON CONFLICT (key_id) DO UPDATE
        SET attempt_id = EXCLUDED.attempt_id, fingerprint = EXCLUDED.fingerprint, expires_at = EXCLUDED.expires_at
      WHERE held.expires_at <= clock_timestamp()
         OR EXISTS (SELECT 1 FROM attempts a WHERE a.id = held.attempt_id AND a.outcome IN (${KEY_RELEASING_OUTCOMES.map((outcome) => `'${outcome}'`).join(', ')}))

@@ -10,8 +10,8 @@ import type { AttemptDraft, AttemptSettlement } from './attempt-draft';
 
 /** A request's claim on its Idempotency-Key: per caller, with what the request was, for as long as keys are kept. */
 export interface IdempotencyClaim {
-  scope: string;
-  key: string;
+  /** A digest of the caller and the key, as a UUID: the narrow primary key every keyed request inserts. */
+  keyId: string;
   fingerprint: string;
   ttlMs: number;
 }
@@ -59,7 +59,7 @@ export class AttemptRepository {
     let inserted: number;
     try {
       inserted = claim
-        ? (await this.database.sql.query(`${INSERT_ATTEMPT_CLAIMING_KEY} RETURNING 1`, [...parameters, claim.scope, claim.key, claim.fingerprint, claim.ttlMs])).length
+        ? (await this.database.sql.query(`${INSERT_ATTEMPT_CLAIMING_KEY} RETURNING 1`, [...parameters, claim.keyId, claim.fingerprint, claim.ttlMs])).length
         : (await this.database.sql.query(INSERT_ATTEMPT, parameters), 1);
     } catch (error) {
       if (isUniqueViolationOf(error, ONE_IN_FLIGHT_PER_DEVICE)) return { kind: 'device_busy' };
@@ -119,7 +119,7 @@ export class AttemptRepository {
   }
 
   private async keyHolder(claim: IdempotencyClaim): Promise<{ fingerprint: string; attempt: AttemptRecord } | null> {
-    const key = await this.prisma.idempotencyKey.findUnique({ where: { scope_key: { scope: claim.scope, key: claim.key } } });
+    const key = await this.prisma.idempotencyKey.findUnique({ where: { keyId: claim.keyId } });
     const attempt = key && (await this.findById(key.attemptId));
     return key && attempt ? { fingerprint: key.fingerprint, attempt } : null;
   }

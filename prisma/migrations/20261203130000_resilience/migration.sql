@@ -13,15 +13,15 @@ ALTER TABLE "attempts"
 -- At most one request per device in flight, across every replica: a second one's insert fails on this index.
 CREATE UNIQUE INDEX "attempts_one_in_flight_per_device" ON "attempts"("device_id") WHERE outcome = 'in_flight';
 
--- Idempotency keys, per caller, while they are remembered; the attempt that holds each one.
+-- Idempotency keys, per caller, while they are remembered; the attempt that holds each one. A key is identified by a
+-- digest of the caller and the key (a narrow primary key, every request with a key inserts one).
 CREATE TABLE "idempotency_keys" (
-    "scope" TEXT NOT NULL,
-    "key" TEXT NOT NULL,
+    "key_id" UUID NOT NULL,
     "attempt_id" UUID NOT NULL,
     "fingerprint" TEXT NOT NULL,
     "expires_at" TIMESTAMPTZ(3) NOT NULL,
 
-    CONSTRAINT "idempotency_keys_pkey" PRIMARY KEY ("scope", "key")
+    CONSTRAINT "idempotency_keys_pkey" PRIMARY KEY ("key_id")
 );
 CREATE INDEX "idempotency_keys_expires_at_idx" ON "idempotency_keys"("expires_at");
 

@@ -55,12 +55,20 @@ export class AttemptOpening {
   }
 
   private claimFor(request: UnassignRequest, caller: Principal, entryPoint: EntryPoint): IdempotencyClaim {
+    // Keys are the caller's own: the same key from another caller is another key.
+    const keyId = asUuid(createHash('sha256').update(`${principalKey(caller)}\u0000${request.idempotencyKey}`).digest());
     // The request is what it asks for, wherever it came in: the door, the device, the ticket, the justification.
     const fingerprint = createHash('sha256')
       .update(JSON.stringify([entryPoint, request.deviceId, request.changeTicket ?? null, request.justification]))
       .digest('hex');
-    return { scope: principalKey(caller), key: request.idempotencyKey!, fingerprint, ttlMs: this.config.resilience.idempotencyTtlMs };
+    return { keyId, fingerprint, ttlMs: this.config.resilience.idempotencyTtlMs };
   }
+}
+
+/** The first 128 bits of a digest, written as a UUID. */
+function asUuid(digest: Buffer): string {
+  const hex = digest.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function inProgress(detail: string) {
