@@ -24,16 +24,20 @@ import { AttemptClosing } from './unassign/steps/attempt-closing.step';
 import { AttemptOpening } from './unassign/steps/attempt-opening.step';
 import { RequestAdmission } from './unassign/steps/request-admission.step';
 import { rateLimitProviders } from './rate-limits/rate-limits.providers';
+import { metricsProviders } from './metrics/metrics.providers';
+import type { GateTracer } from './tracing/gate-tracer';
+import { tracingProviders } from './tracing/tracing.providers';
 
 export interface AppModuleOptions {
   config: AppConfig;
   policy: Policy;
   database: DatabaseConnection;
+  tracer: GateTracer;
 }
 
 @Module({})
 export class AppModule {
-  static forRoot({ config, policy, database }: AppModuleOptions): DynamicModule {
+  static forRoot({ config, policy, database, tracer }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       controllers: [
@@ -49,6 +53,8 @@ export class AppModule {
         { provide: Policy, useValue: policy },
         { provide: APP_FILTER, useClass: ProblemFilter },
         ...databaseProviders(database),
+        ...tracingProviders(tracer),
+        ...metricsProviders(),
         ...authProviders(config.auth),
         ...ticketProviders(config.tickets),
         ...graphProviders(config),

@@ -10,7 +10,9 @@ import { configureFastify, correlationIdFor } from './http/fastify-setup';
 import { RAW_BODY_LIMIT_BYTES } from './http/json-body';
 import { createRootLogger, PinoLoggerService } from './http/pino-logger.service';
 import { ProblemDto } from './http/problem.dto';
+import { GateMetrics } from './metrics/gate-metrics';
 import { loadPolicyFile } from './policy/policy-file';
+import { createTracer } from './tracing/create-tracer';
 
 export interface GateApp {
   app: NestFastifyApplication;
@@ -30,6 +32,7 @@ export async function createGateApp(config: AppConfig, logger: Logger = createRo
     migrationsDir: DEFAULT_MIGRATIONS_DIR,
     onPoolError: (error) => logger.warn({ error: error.message }, 'idle database connection failed'),
   });
+  const tracer = await createTracer(config.tracing);
   try {
     const adapter = new FastifyAdapter({
       bodyLimit: RAW_BODY_LIMIT_BYTES,
@@ -37,11 +40,11 @@ export async function createGateApp(config: AppConfig, logger: Logger = createRo
       genReqId: correlationIdFor,
       logger: false,
     });
-    const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, policy, database }), adapter, {
+    const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, policy, database, tracer }), adapter, {
       bodyParser: false,
       logger: new PinoLoggerService(logger),
     });
-    configureFastify(app.getHttpAdapter().getInstance(), logger);
+    configureFastify(app.getHttpAdapter().getInstance(), { logger, metrics: app.get(GateMetrics), tracer });
     if (config.openApiEnabled) setUpOpenApi(app);
     for (const allowance of config.allowances) logger.warn({ allowance }, 'production refusal relaxed by configuration');
     await app.init();
@@ -49,6 +52,7 @@ export async function createGateApp(config: AppConfig, logger: Logger = createRo
     return { app, database, logger };
   } catch (error) {
     await database.close();
+    await tracer.shutdown();
     throw error;
   }
 }

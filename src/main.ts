@@ -4,25 +4,48 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { createGateApp } from './bootstrap';
 import { InvalidConfigurationError, loadAppConfig } from './config/app-config';
+import { describeConfiguration, renderConfigurationReport } from './config/configuration-report';
 import { seedDevelopmentTenant } from './development-seed';
+import { MetricsEndpoint } from './metrics/metrics-endpoint';
 import { InvalidPolicyError } from './policy/policy-file';
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--print-config')) return printConfiguration();
   const config = loadAppConfig(process.env);
   const { app, logger } = await createGateApp(config);
   drainOnSignals(app, logger, config.resilience.shutdownDrainMs);
   await app.listen({ host: config.host, port: config.port });
+  const metricsPort = await app.get(MetricsEndpoint).listen(config.host, config.metrics.port);
   logger.info(
-    { port: config.port, graph: config.graph.mode, tickets: config.tickets.provider, auth: config.auth.mode, database: config.database.url ? 'postgres' : 'pglite' },
+    {
+      host: config.host,
+      port: config.port,
+      metricsPort,
+      tracing: config.tracing.otlpEndpoint ? 'otlp' : 'off',
+      graph: config.graph.mode,
+      tickets: config.tickets.provider,
+      auth: config.auth.mode,
+      database: config.database.url ? 'postgres' : 'pglite',
+    },
     'autopilot-gate listening',
   );
   const curl = await seedDevelopmentTenant(app, config);
   if (curl) {
-    await new Promise<void>((resolve) => logger.flush(() => resolve()));
-    process.stdout.write(
+    // Standard output carries JSON lines only; the help for a developer at a terminal goes to standard error.
+    process.stderr.write(
       `\nDevelopment mode: simulated Graph tenant, local tickets, development token issuer.\n` +
         `Unassign a simulated device (OpenAPI at http://127.0.0.1:${config.port}/docs):\n\n${curl}\n\n`,
     );
+  }
+}
+
+/** `--print-config`: the effective configuration, secrets masked; exits without opening the database. */
+function printConfiguration(): void {
+  const report = describeConfiguration(process.env);
+  process.stdout.write(renderConfigurationReport(report));
+  if (report.problems.length > 0) {
+    process.stderr.write(`Invalid configuration:\n${report.problems.map((line) => `  ${line}`).join('\n')}\n`);
+    process.exitCode = 1;
   }
 }
 

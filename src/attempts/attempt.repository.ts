@@ -4,7 +4,9 @@ import { DATABASE_CONNECTION } from '../database/database.providers';
 import { PrismaClient, type Attempt as AttemptRow } from '../generated/prisma/client';
 import { storableValue } from '../database/storable';
 import type { GraphTry } from '../graph/graph-client';
-import type { AttemptRecord } from './attempt';
+import { noteAttempt } from '../http/request-context';
+import { GateTracer } from '../tracing/gate-tracer';
+import type { AttemptRecord, EntryPoint } from './attempt';
 import { INSERT_ATTEMPT, INSERT_ATTEMPT_CLAIMING_KEY, insertParameters, SETTLE_ATTEMPT, settleParameters } from './attempt-columns';
 import type { AttemptDraft, AttemptSettlement } from './attempt-draft';
 
@@ -51,6 +53,7 @@ export class AttemptRepository {
   constructor(
     private readonly prisma: PrismaClient,
     @Inject(DATABASE_CONNECTION) private readonly database: DatabaseConnection,
+    private readonly tracer: GateTracer,
   ) {}
 
   /** Commits the in-flight row (and claims the key); the use case forwards nothing to Graph until this has returned. */
@@ -58,26 +61,30 @@ export class AttemptRepository {
     const parameters = insertParameters(draft, { outcome: 'in_flight' });
     let inserted: number;
     try {
-      inserted = claim
-        ? (await this.database.sql.query(`${INSERT_ATTEMPT_CLAIMING_KEY} RETURNING 1`, [...parameters, claim.keyId, claim.fingerprint, claim.ttlMs])).length
-        : (await this.database.sql.query(INSERT_ATTEMPT, parameters), 1);
+      inserted = await this.write('attempt open', draft.id, async () =>
+        claim
+          ? (await this.database.sql.query(`${INSERT_ATTEMPT_CLAIMING_KEY} RETURNING 1`, [...parameters, claim.keyId, claim.fingerprint, claim.ttlMs])).length
+          : (await this.database.sql.query(INSERT_ATTEMPT, parameters), 1),
+      );
     } catch (error) {
       if (isUniqueViolationOf(error, ONE_IN_FLIGHT_PER_DEVICE)) return { kind: 'device_busy' };
       throw error;
     }
     if (inserted === 0) return { kind: 'key_held', holder: await this.keyHolder(claim!) };
     draft.opened = true;
+    noteAttempt(draft.id);
     return { kind: 'opened' };
   }
 
   /** Writes the terminal outcome: an update of the in-flight row, or one insert for a request refused before it. */
   async settle(draft: AttemptDraft, settlement: AttemptSettlement): Promise<void> {
     const terminal = { ...settlement, settledAt: new Date(), durationMs: draft.elapsedMs() };
-    if (draft.opened) {
-      await this.database.sql.query(SETTLE_ATTEMPT, settleParameters(draft, terminal));
-    } else {
-      await this.database.sql.query(INSERT_ATTEMPT, insertParameters(draft, terminal));
-    }
+    await this.write(draft.opened ? 'attempt settle' : 'attempt insert', draft.id, () =>
+      draft.opened
+        ? this.database.sql.query(SETTLE_ATTEMPT, settleParameters(draft, terminal))
+        : this.database.sql.query(INSERT_ATTEMPT, insertParameters(draft, terminal)),
+    );
+    noteAttempt(draft.id);
   }
 
   async findById(id: string): Promise<AttemptRecord | null> {
@@ -95,27 +102,32 @@ export class AttemptRepository {
     return row && { attemptId: row.id, at: row.settledAt ?? row.receivedAt };
   }
 
-  async staleInFlight(olderThanMs: number, limit = 100): Promise<{ id: string; deviceId: string | null }[]> {
+  async staleInFlight(olderThanMs: number, limit = 100): Promise<{ id: string; deviceId: string | null; entryPoint: EntryPoint }[]> {
     const rows = await this.prisma.attempt.findMany({
       where: { outcome: 'in_flight', receivedAt: { lt: new Date(Date.now() - olderThanMs) } },
       orderBy: { receivedAt: 'asc' },
       take: limit,
-      select: { id: true, deviceId: true },
+      select: { id: true, deviceId: true, entryPoint: true },
     });
-    return rows;
+    return rows.map((row) => ({ ...row, entryPoint: row.entryPoint as EntryPoint }));
   }
 
   /** True when this call settled it (not the request itself, or another sweep, meanwhile). */
   async settleStale(id: string, settlement: StaleSettlement): Promise<boolean> {
     const answer = JSON.stringify(storableValue({ settledBy: 'sweeper', detail: settlement.note }));
     const tries = JSON.stringify(storableValue(settlement.tries ?? []));
-    const rows = await this.database.sql.query(SETTLE_STALE, [id, settlement.outcome, settlement.reconciled, answer, tries]);
+    const rows = await this.write('attempt settle stale', id, () => this.database.sql.query(SETTLE_STALE, [id, settlement.outcome, settlement.reconciled, answer, tries]));
     return rows.length === 1;
   }
 
   async forgetExpiredKeys(): Promise<number> {
     const { count } = await this.prisma.idempotencyKey.deleteMany({ where: { expiresAt: { lt: new Date() } } });
     return count;
+  }
+
+  /** Each write of an attempt is a span of its own. */
+  private write<T>(name: string, attemptId: string, statement: () => Promise<T>): Promise<T> {
+    return this.tracer.inSpan(name, { 'db.system.name': this.database.kind === 'pglite' ? 'pglite' : 'postgresql', 'autopilot_gate.attempt_id': attemptId }, statement);
   }
 
   private async keyHolder(claim: IdempotencyClaim): Promise<{ fingerprint: string; attempt: AttemptRecord } | null> {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
+import { noteCaller } from '../http/request-context';
 import { authenticationFailed, type AuthenticationFailureReason } from './authentication-failure';
 import type { Principal } from './principal';
 import { SigningKeys } from './signing-keys';
@@ -24,6 +25,7 @@ export class CallerAuthenticator {
     if (!this.keys.allowedTenants.includes(principal.tenantId.toLowerCase())) {
       throw authenticationFailed('tenant_not_allowed');
     }
+    noteCaller(principal);
     return principal;
   }
 

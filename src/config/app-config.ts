@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkObservability, observabilityConfig, observabilityEnvironment, type ObservabilityConfig } from './observability-settings';
 import { allowancesInForce, checkProduction, type ProductionFacts } from './production-checks';
 import { checkResilience, resilienceConfig, resilienceEnvironment, type ResilienceConfig } from './resilience-settings';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
@@ -66,6 +67,7 @@ export const environmentSchema = z
     AZURE_DISABLE_INSTANCE_DISCOVERY: booleanFlag.default(false),
 
     ...resilienceEnvironment,
+    ...observabilityEnvironment,
   })
   .superRefine((env, context) => {
     const problem = (path: string, message: string) =>
@@ -81,6 +83,7 @@ export const environmentSchema = z
     if (typeof trustProxy === 'object' && !Array.isArray(trustProxy) && trustProxy !== null) problem('TRUST_PROXY', trustProxy.error);
     checkProduction(productionFacts(env), problem);
     checkResilience(env, problem);
+    checkObservability(env, problem);
     if (production && !env.AUTH_ISSUER) {
       problem('AUTH_ISSUER', 'required in production (the development token issuer is refused)');
     }
@@ -106,7 +109,7 @@ export const environmentSchema = z
 
 export type Environment = z.infer<typeof environmentSchema>;
 
-export interface AppConfig {
+export interface AppConfig extends ObservabilityConfig {
   production: boolean;
   host: string;
   port: number;
@@ -162,7 +165,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   return toAppConfig(parsed.data);
 }
 
-function withoutEmptyValues(env: Record<string, string | undefined>): Record<string, string> {
+export function withoutEmptyValues(env: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => !!entry[1]));
 }
 
@@ -223,6 +226,7 @@ function toAppConfig(env: Environment): AppConfig {
       : { mode: 'development', dataDir: env.DATA_DIR, clockSkewSeconds: env.AUTH_CLOCK_SKEW_SECONDS },
     policyFile: env.POLICY_FILE,
     resilience: resilienceConfig(env),
+    ...observabilityConfig(env),
     tickets: {
       pattern: new RegExp(env.TICKET_PATTERN),
       provider: serviceNowSelected(env) ? 'servicenow' : 'local',

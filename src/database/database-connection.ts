@@ -25,6 +25,13 @@ export interface OpenDatabaseOptions extends DatabaseLocation {
   onPoolError?: (error: Error) => void;
 }
 
+/** Connections of the pool: all of them, the idle ones, and the queries waiting for one. */
+export interface PoolUsage {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
 export interface DatabaseConnection {
   kind: DatabaseKind;
   prisma: PrismaClient;
@@ -33,6 +40,7 @@ export interface DatabaseConnection {
   probeAttemptWrite(): Promise<void>;
   /** Runs `work` on one session of its own, for session state such as an advisory lock. */
   withSession<T>(work: (session: SqlExecutor) => Promise<T>): Promise<T>;
+  poolUsage(): PoolUsage;
   close(): Promise<void>;
 }
 
@@ -104,6 +112,7 @@ async function openPostgres(options: OpenDatabaseOptions & { databaseUrl: string
     prisma,
     sql: createPgSqlExecutor(pool),
     probeAttemptWrite: () => probeAttemptWrite(pool),
+    poolUsage: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     withSession: async (work) => {
       const client = await pool.connect();
       try {
@@ -164,6 +173,8 @@ async function openEmbedded(options: OpenDatabaseOptions): Promise<DatabaseConne
     // One in-process session: no one else can hold a lock on it.
     probeAttemptWrite: async () => undefined,
     withSession: (work) => work(sql),
+    // PGlite is one session, open for the process's life; it queues queries inside, where no one can count them.
+    poolUsage: () => ({ total: 1, idle: 0, waiting: 0 }),
     close: async () => {
       await prisma.$disconnect();
       await database.close();

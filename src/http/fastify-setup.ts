@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { GateMetrics } from '../metrics/gate-metrics';
+import type { GateTracer } from '../tracing/gate-tracer';
+import { observeRequests } from './request-observation';
 
 const CORRELATION_ID = /^[\w-]{8,100}$/;
 
@@ -11,21 +14,22 @@ export function correlationIdFor(request: IncomingMessage): string {
   return typeof header === 'string' && CORRELATION_ID.test(header) ? header : randomUUID();
 }
 
+export interface RequestObservers {
+  logger: Logger;
+  metrics: GateMetrics;
+  tracer: GateTracer;
+}
+
 /**
  * Request bodies are handed to handlers as text, whatever their media type, so the handlers (and the unassign
  * use case, which must audit bad input) judge them; Fastify itself only enforces the outer size limit.
  */
-export function configureFastify(fastify: FastifyInstance, logger: Logger): void {
+export function configureFastify(fastify: FastifyInstance, observers: RequestObservers): void {
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
-  fastify.addHook('onResponse', async (request, reply) => {
-    logger.info(
-      { correlationId: request.id, method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      'request',
-    );
-  });
+  observeRequests(fastify, observers);
 }

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
+import { currentRequestContext } from './request-context';
 
 type Level = 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal';
 
@@ -9,10 +10,16 @@ export const REDACTED_PATHS = [
   '*.authorization',
   '*.headers.authorization',
   '*.headers.cookie',
+  'cookie',
+  '*.cookie',
   'password',
   '*.password',
   'clientSecret',
   '*.clientSecret',
+  'client_secret',
+  '*.client_secret',
+  'deviceAccountPassword',
+  '*.deviceAccountPassword',
   'token',
   '*.token',
   'accessToken',
@@ -21,8 +28,16 @@ export const REDACTED_PATHS = [
   '*.access_token',
 ];
 
+/** Every line written while a request runs names it (and its trace, when tracing is on). */
+function requestFields(): Record<string, string> {
+  const context = currentRequestContext();
+  if (!context) return {};
+  const traceId = context.span?.traceId;
+  return traceId ? { requestId: context.requestId, traceId } : { requestId: context.requestId };
+}
+
 export function createRootLogger(level: string, destination?: pino.DestinationStream): Logger {
-  const options = { level, base: { service: 'autopilot-gate' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  const options = { level, base: { service: 'autopilot-gate' }, mixin: requestFields, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
   return destination ? pino(options, destination) : pino(options);
 }
 

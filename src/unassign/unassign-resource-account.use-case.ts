@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { subject } from '@casl/ability';
 import { AttemptDraft } from '../attempts/attempt-draft';
@@ -70,12 +69,12 @@ export class UnassignResourceAccountUseCase {
       return { succeeded: succeededAnswerOf(opening.original), replayed: true };
     }
 
-    const device = await this.readDevice(request.deviceId, attempt);
+    const device = await this.readDevice(request.deviceId, command.graphClientRequestId, attempt);
     this.authorizeDevice(ability, device, attempt);
     if (!hasResourceAccount(device)) throw await this.nothingToUnassign(request.deviceId);
     await this.checkTicket(request, device, breakGlass, caller, attempt);
 
-    const result = await this.forward(request.deviceId, attempt);
+    const result = await this.forward(request.deviceId, command.graphClientRequestId, attempt);
     await this.closing.succeeded(attempt, command.entryPoint);
     return {
       replayed: false,
@@ -91,8 +90,8 @@ export class UnassignResourceAccountUseCase {
     };
   }
 
-  private async readDevice(deviceId: string, attempt: AttemptDraft): Promise<AutopilotDevice> {
-    const result = await this.graph.getAutopilotDevice(deviceId, randomUUID());
+  private async readDevice(deviceId: string, clientRequestId: string, attempt: AttemptDraft): Promise<AutopilotDevice> {
+    const result = await this.graph.getAutopilotDevice(deviceId, clientRequestId);
     attempt.recordGraph(result);
     if (result.kind !== 'ok') throw refusalForGraphFailure(result, deviceId);
     attempt.recordDevice(result.value);
@@ -143,9 +142,9 @@ export class UnassignResourceAccountUseCase {
     }
   }
 
-  private async forward(deviceId: string, attempt: AttemptDraft): Promise<GraphResult<void> & { kind: 'ok' }> {
+  private async forward(deviceId: string, clientRequestId: string, attempt: AttemptDraft): Promise<GraphResult<void> & { kind: 'ok' }> {
     attempt.forwarded = true;
-    const result = await this.graph.unassignResourceAccount(deviceId, randomUUID());
+    const result = await this.graph.unassignResourceAccount(deviceId, clientRequestId);
     attempt.recordGraph(result);
     if (result.kind !== 'ok') throw refusalForGraphFailure(result, deviceId);
     return result;

@@ -6,6 +6,7 @@ import type { DatabaseConnection } from '../../database/database-connection';
 import { DATABASE_CONNECTION } from '../../database/database.providers';
 import { hasResourceAccount } from '../../graph/autopilot-device';
 import { GraphClient } from '../../graph/graph-client';
+import { GateMetrics } from '../../metrics/gate-metrics';
 import { InboundRateLimiter } from '../../rate-limits/inbound-rate-limiter';
 import { AttemptRepository, type StaleSettlement } from '../attempt.repository';
 
@@ -35,6 +36,7 @@ export class AttemptSweeper implements OnApplicationBootstrap, BeforeApplication
     private readonly limiter: InboundRateLimiter,
     @Inject(DATABASE_CONNECTION) private readonly database: DatabaseConnection,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: GateMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -81,7 +83,10 @@ export class AttemptSweeper implements OnApplicationBootstrap, BeforeApplication
     let settled = 0;
     for (const attempt of stale) {
       const settlement = await this.settlementFor(attempt.deviceId);
-      if (await this.attempts.settleStale(attempt.id, settlement)) settled += 1;
+      if (await this.attempts.settleStale(attempt.id, settlement)) {
+        settled += 1;
+        this.metrics.attemptSettled(settlement.outcome, attempt.entryPoint, 'sweeper');
+      }
       this.logger.warn({ attemptId: attempt.id, outcome: settlement.outcome }, 'stale in-flight attempt settled by the sweeper');
     }
     return settled;

@@ -1,9 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { GateTracer } from '../../tracing/gate-tracer';
+import { NoopTracer } from '../../tracing/noop-tracer';
 import { hasResourceAccount, type AutopilotDevice } from '../autopilot-device';
 import { GraphClient, type GraphResult, type GraphTry } from '../graph-client';
 import type { GraphBreaker } from './graph-breaker';
 import { isRetryable, mayHaveHappened, RetryDelays } from './graph-retry-policy';
+import type { GraphTryObserver } from './graph-try-observer';
 
 export interface GraphRetrySettings {
   maxTries: number;
@@ -11,6 +13,12 @@ export interface GraphRetrySettings {
 }
 
 type Operation = GraphTry['operation'];
+
+/** Who hears of each try: a span per try, and the metrics. */
+export interface GraphInstruments {
+  tracer: GateTracer;
+  observer?: GraphTryObserver;
+}
 
 /**
  * The Graph port with the manners Graph asks for: every try passed through the circuit breaker (and paced by the
@@ -25,6 +33,7 @@ export class ResilientGraphClient extends GraphClient {
     private readonly inner: GraphClient,
     private readonly breaker: GraphBreaker,
     private readonly settings: GraphRetrySettings,
+    private readonly instruments: GraphInstruments = { tracer: new NoopTracer() },
   ) {
     super();
     this.simulated = inner.simulated;
@@ -40,14 +49,13 @@ export class ResilientGraphClient extends GraphClient {
     const tries: GraphTry[] = [];
     const postsLeft = () => this.settings.maxTries - tries.filter((entry) => entry.operation === 'unassign').length;
     const post = () => this.inner.unassignResourceAccount(deviceId, clientRequestId, { deadline });
-    // The read back is an exchange of its own, under its own id, so Intune's logs tell it from the unassign.
-    const readId = randomUUID();
-    const read = () => this.inner.getAutopilotDevice(deviceId, readId, { deadline });
+    // The read back belongs to the same request: under the same id, Intune's logs show the whole exchange together.
+    const read = () => this.inner.getAutopilotDevice(deviceId, clientRequestId, { deadline });
     for (;;) {
       const result = await this.call('unassign', deadline, clientRequestId, post, postsLeft());
       tries.push(...(result.tries ?? []));
       if (!mayHaveHappened(result)) return { ...result, tries };
-      const device = await this.call('reconcile', deadline, readId, read);
+      const device = await this.call('reconcile', deadline, clientRequestId, read);
       tries.push(...(device.tries ?? []));
       if (device.kind === 'ok' && !hasResourceAccount(device.value)) {
         const durationMs = result.durationMs + device.durationMs;
@@ -65,12 +73,29 @@ export class ResilientGraphClient extends GraphClient {
     let waitMs = 0;
     for (let attempt = 1; ; attempt += 1) {
       if (waitMs > 0) await sleep(waitMs);
-      const result = (await this.breaker.run(send)) ?? this.circuitOpen(clientRequestId);
+      const result = await this.tryOnce(operation, attempt, clientRequestId, send);
       tries.push(tryOf(operation, result, waitMs));
       if (attempt >= maxTries || !isRetryable(operation === 'unassign' ? 'unassign' : 'read', result)) return { ...result, tries };
       waitMs = delays.next(result);
       if (Date.now() + waitMs >= deadline) return { ...result, tries };
+      this.instruments.observer?.retrying(operation);
     }
+  }
+
+  private tryOnce<T>(operation: Operation, attempt: number, clientRequestId: string, send: () => Promise<GraphResult<T>>): Promise<GraphResult<T>> {
+    const attributes = { 'autopilot_gate.graph.operation': operation, 'autopilot_gate.graph.try': attempt, 'autopilot_gate.graph.client_request_id': clientRequestId };
+    return this.instruments.tracer.inSpan(
+      `graph ${operation}`,
+      attributes,
+      async (span) => {
+        const result = (await this.breaker.run(send)) ?? this.circuitOpen(clientRequestId);
+        span.setAttributes({ 'autopilot_gate.graph.result': result.kind, 'http.response.status_code': result.status, 'autopilot_gate.graph.request_id': result.requestId });
+        if (result.kind !== 'ok') span.fail(new Error(result.kind));
+        this.instruments.observer?.tried(operation, result);
+        return result;
+      },
+      'client',
+    );
   }
 
   private circuitOpen(clientRequestId: string): GraphResult<never> {

@@ -4,6 +4,7 @@ import type { AttemptDraft, AttemptSettlement } from '../../attempts/attempt-dra
 import { AttemptRepository } from '../../attempts/attempt.repository';
 import { ProblemCode } from '../../http/problem-code';
 import type { ProblemError } from '../../http/problem.error';
+import { GateMetrics, type RateLimitReason } from '../../metrics/gate-metrics';
 import { auditUnavailable, type AttemptRefusal } from '../attempt-refusal';
 
 /** Outcomes where the gate itself said no; the others are Graph's answers to a request the gate allowed. */
@@ -20,12 +21,18 @@ const GATE_REFUSALS = new Set<TerminalOutcome>([
 /** Rate limiting is the gate saying no before the attempt opens (too many requests), Graph's or pacing's after it. */
 const isGateRefusal = (outcome: TerminalOutcome, opened: boolean) => GATE_REFUSALS.has(outcome) || (outcome === 'rate_limited' && !opened);
 
+/** The gate's own limits name themselves in the problem; Graph's 429 after the retries names none. */
+const GATE_LIMITS = new Set<unknown>(['caller_limit', 'ip_limit', 'gate_pacing'] satisfies RateLimitReason[]);
+
 /** Writes how an attempt ended: succeeded, refused, or answered from an earlier request with the same key. */
 @Injectable()
 export class AttemptClosing {
   private readonly logger = new Logger(AttemptClosing.name);
 
-  constructor(private readonly attempts: AttemptRepository) {}
+  constructor(
+    private readonly attempts: AttemptRepository,
+    private readonly metrics: GateMetrics,
+  ) {}
 
   async succeeded(attempt: AttemptDraft, entryPoint: EntryPoint): Promise<void> {
     await this.settleQuietly(attempt, { outcome: 'succeeded', httpStatus: SUCCESS_STATUS[entryPoint], errorCode: null });
@@ -34,6 +41,8 @@ export class AttemptClosing {
   /** Records how a refused attempt ended and returns the problem to answer with, carrying the attempt id. */
   async refused(attempt: AttemptDraft, refusal: AttemptRefusal): Promise<ProblemError> {
     const { outcome } = refusal;
+    const limit = refusal.problem.extensions.reason;
+    if (outcome === 'rate_limited' && GATE_LIMITS.has(limit)) this.metrics.rateLimitRefused(limit as RateLimitReason);
     if (refusal.problem.code === ProblemCode.AuditUnavailable || !refusal.recorded) return refusal.problem;
     const problem = refusal.problem.withExtensions({ attemptId: attempt.id, outcome });
     if (isGateRefusal(outcome, attempt.opened)) attempt.recordDecision('denied', refusal.auditReason ?? problem.detail);
@@ -44,7 +53,7 @@ export class AttemptClosing {
       return problem;
     }
     try {
-      await this.attempts.settle(attempt, settlement);
+      await this.settle(attempt, settlement);
     } catch (error) {
       this.logger.error({ err: error, attemptId: attempt.id }, 'refused attempt could not be recorded');
       return auditUnavailable();
@@ -57,7 +66,7 @@ export class AttemptClosing {
     attempt.recordReplay(original.id);
     attempt.recordDecision('allowed', `replayed the answer of attempt ${original.id} (same Idempotency-Key, same request)`);
     try {
-      await this.attempts.settle(attempt, { outcome: 'replayed', httpStatus: original.httpStatus ?? 500, errorCode: original.errorCode });
+      await this.settle(attempt, { outcome: 'replayed', httpStatus: original.httpStatus ?? 500, errorCode: original.errorCode });
     } catch (error) {
       this.logger.error({ err: error, attemptId: attempt.id }, 'replayed attempt could not be recorded');
       throw auditUnavailable();
@@ -74,9 +83,15 @@ export class AttemptClosing {
    */
   private async settleQuietly(attempt: AttemptDraft, settlement: AttemptSettlement): Promise<void> {
     try {
-      await this.attempts.settle(attempt, settlement);
+      await this.settle(attempt, settlement);
     } catch (error) {
       this.logger.error({ err: error, attemptId: attempt.id, outcome: settlement.outcome }, 'attempt outcome could not be recorded');
     }
+  }
+
+  /** Counted once written: an outcome the database did not take is settled, and counted, by the sweeper later. */
+  private async settle(attempt: AttemptDraft, settlement: AttemptSettlement): Promise<void> {
+    await this.attempts.settle(attempt, settlement);
+    this.metrics.attemptSettled(settlement.outcome, attempt.facts.entryPoint, 'request');
   }
 }

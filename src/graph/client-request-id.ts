@@ -1,0 +1,11 @@
+import { randomUUID } from 'node:crypto';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The client-request-id every Graph call of a request carries: Graph wants a GUID, and Intune logs it as the Activity
+ * ID. The request's own id when it is one, so the caller's id, our logs, the attempt and Intune's logs all agree.
+ */
+export function clientRequestIdFor(requestId: string): string {
+  return GUID.test(requestId) ? requestId : randomUUID();
+}

@@ -1,0 +1,38 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Principal } from '../auth/principal';
+import type { TraceSpan } from '../tracing/gate-tracer';
+
+/** What the gate learns about one request while it runs, for its log lines, its access line and its spans. */
+export interface RequestContext {
+  readonly requestId: string;
+  readonly span?: TraceSpan;
+  caller?: Pick<Principal, 'oid' | 'appId'>;
+  attemptId?: string;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+/** Runs `work`, and everything it starts, within `context`. */
+export function runInRequestContext<T>(context: RequestContext, work: () => T): T {
+  return storage.run(context, work);
+}
+
+export function currentRequestContext(): RequestContext | undefined {
+  return storage.getStore();
+}
+
+export function currentRequestSpan(): TraceSpan | undefined {
+  return storage.getStore()?.span;
+}
+
+/** The caller a verified token named: the access line says who asked. */
+export function noteCaller(principal: Principal): void {
+  const context = storage.getStore();
+  if (context) context.caller = { oid: principal.oid, appId: principal.appId };
+}
+
+/** The attempt this request wrote: the access line names it. */
+export function noteAttempt(attemptId: string): void {
+  const context = storage.getStore();
+  if (context) context.attemptId = attemptId;
+}
