@@ -31,16 +31,14 @@ async function unassignWith(harness: GateHarness, script: { read?: ScriptedGraph
   expect(rows[0].id).toBe(response.body.attemptId);
   expect(rows[0].settled_at).not.toBeNull();
   const traffic = graphTrafficFor(harness, device.id);
-  expectFreshClientRequestIds(traffic);
+  expectTheRequestIdOnEveryCall(traffic, response.headers['x-request-id']);
   return { device, response, row: rows[0], traffic };
 }
 
-/** The read and the unassign each carry a GUID client-request-id of their own, never the caller's. */
-function expectFreshClientRequestIds(traffic: ReturnType<typeof graphTrafficFor>): void {
-  const readIds = new Set(traffic.reads.map((request) => request.headers['client-request-id']));
-  const postIds = new Set(traffic.posts.map((request) => request.headers['client-request-id']));
-  for (const id of [...readIds, ...postIds]) expect(id).toMatch(GUID);
-  for (const id of postIds) expect(readIds.has(id)).toBe(false);
+/** Every Graph call of one request, reads, unassigns and the read back, carries the request's own id (a GUID). */
+function expectTheRequestIdOnEveryCall(traffic: ReturnType<typeof graphTrafficFor>, requestId: string): void {
+  expect(requestId).toMatch(GUID);
+  for (const request of traffic.all) expect(request.headers['client-request-id']).toBe(requestId);
 }
 
 // One try per call: how each single answer of Graph is mapped. Retries, reconciling and the breaker: resilience tests.
@@ -188,17 +186,17 @@ describe('Graph failures on an unassign', () => {
       });
     });
 
-    it('sends the read and the unassign of one attempt with different client-request-ids', async () => {
+    it('sends the read and the unassign of one attempt with the request id as their client-request-id', async () => {
       const { response, row, traffic } = await unassignWith(harness);
 
       expect(response.status).toBe(200);
       expect(traffic.reads).toHaveLength(1);
       expect(traffic.posts).toHaveLength(1);
-      const readId = traffic.reads[0].headers['client-request-id'];
-      const postId = traffic.posts[0].headers['client-request-id'];
-      expect(readId).not.toBe(postId);
-      expect(row.graph_client_request_id).toBe(postId);
-      expect(response.body.graph.clientRequestId).toBe(postId);
+      const requestId = response.headers['x-request-id'];
+      expect(traffic.reads[0].headers['client-request-id']).toBe(requestId);
+      expect(traffic.posts[0].headers['client-request-id']).toBe(requestId);
+      expect(row).toMatchObject({ correlation_id: requestId, graph_client_request_id: requestId });
+      expect(response.body.graph.clientRequestId).toBe(requestId);
     });
   });
 

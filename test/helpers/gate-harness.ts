@@ -9,10 +9,12 @@ import { openSqlSession, type SqlSession } from '../../src/database/database-con
 import type { SqlExecutor } from '../../src/database/sql-executor';
 import { loadAppConfig } from '../../src/config/app-config';
 import { createRootLogger } from '../../src/http/pino-logger.service';
+import { MetricsEndpoint } from '../../src/metrics/metrics-endpoint';
 import { FakeAuthorityServer } from '../fakes/fake-authority.server';
 import { FakeGraphServer } from '../fakes/fake-graph.server';
 import { FakeServiceNowServer } from '../fakes/fake-servicenow.server';
 import { JwksIssuerServer } from '../fakes/jwks-issuer.server';
+import { parsePrometheusText, type Exposition } from './prometheus-text';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export const GATE_AUDIENCE = 'api://autopilot-gate-tests';
@@ -27,6 +29,10 @@ export interface HarnessOptions {
   policyYaml?: string;
   ticketProvider?: 'local' | 'servicenow';
   env?: Record<string, string>;
+  /** Also listen for /metrics, on a port of its own as main.ts does (an ephemeral one here). */
+  metrics?: boolean;
+  /** The level the captured logs are written at (info unless told). */
+  logLevel?: string;
 }
 
 /**
@@ -36,6 +42,8 @@ export interface HarnessOptions {
 export class GateHarness {
   readonly logs: string[] = [];
   gate!: GateApp;
+  /** Set when booted with `metrics: true`. */
+  metricsPort?: number;
   database!: TestDatabase;
   private session?: Promise<SqlSession>;
 
@@ -64,7 +72,21 @@ export class GateHarness {
   }
 
   async boot(options: HarnessOptions = {}): Promise<void> {
-    this.gate = await createGateApp(loadAppConfig(this.environment(options)), this.captureLogs());
+    this.gate = await createGateApp(loadAppConfig(this.environment(options)), this.captureLogs(options.logLevel ?? 'info'));
+    if (options.metrics) this.metricsPort = await this.gate.app.get(MetricsEndpoint).listen('127.0.0.1', 0);
+  }
+
+  /** GET /metrics on the metrics port, parsed. */
+  async scrapeMetrics(): Promise<Exposition> {
+    if (this.metricsPort === undefined) throw new Error('boot the harness with metrics: true');
+    const response = await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`);
+    if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
+    return parsePrometheusText(await response.text());
+  }
+
+  /** The captured log lines, parsed. */
+  logLines(): Record<string, unknown>[] {
+    return this.logs.flatMap((chunk) => chunk.split('\n').filter(Boolean)).map((line) => JSON.parse(line) as Record<string, unknown>);
   }
 
   get http(): TestAgent {
@@ -126,13 +148,13 @@ export class GateHarness {
     await this.database?.drop();
   }
 
-  private captureLogs() {
+  private captureLogs(level: string) {
     const sink = new Writable({
       write: (chunk: Buffer, _encoding, done) => {
         this.logs.push(chunk.toString());
         done();
       },
     });
-    return createRootLogger('info', sink);
+    return createRootLogger(level, sink);
   }
 }
