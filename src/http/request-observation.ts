@@ -1,12 +1,9 @@
-import { AsyncResource } from 'node:async_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RequestObservers } from './fastify-setup';
 import { runInRequestContext, type RequestContext } from './request-context';
 
 interface ObservedRequest {
   context: RequestContext;
-  /** The request's async context, to get back into after the body has been read. */
-  resource: AsyncResource;
   startedAt: number;
   finished: boolean;
 }
@@ -31,18 +28,10 @@ export function observeRequests(fastify: FastifyInstance, { logger, metrics, tra
       traceparent: typeof traceparent === 'string' ? traceparent : undefined,
     });
     const context: RequestContext = { requestId: request.id, span };
-    runInRequestContext(context, () => {
-      const resource = new AsyncResource('autopilot-gate.request');
-      observed.set(request, { context, resource, startedAt: performance.now(), finished: false });
-      resource.runInAsyncScope(done);
-    });
-  });
-
-  // The body is read on the socket's events, outside the request's context: validation and the handler go back in.
-  fastify.addHook('preValidation', (request, _reply, done) => {
-    const entry = observed.get(request);
-    if (entry) entry.resource.runInAsyncScope(done);
-    else done();
+    observed.set(request, { context, startedAt: performance.now(), finished: false });
+    // Everything after this hook runs inside the context: Fastify reads the body within the request's own async
+    // resource, so the handler is still in it however slowly the body arrives.
+    runInRequestContext(context, done);
   });
 
   const finish = (request: FastifyRequest, status: number, elapsedMs: number, aborted: boolean) => {

@@ -77,8 +77,9 @@ describe('database down means nothing forwarded', () => {
 describe('no secret leaves the gate', () => {
   let harness: GateHarness;
   beforeAll(async () => {
-    // One try per Graph call: the refused token must reach the caller as such, not be retried away.
-    harness = await GateHarness.start({ ticketProvider: 'servicenow', env: { GRAPH_MAX_TRIES: '1' } });
+    // One try per Graph call: the refused token must reach the caller as such, not be retried away. Every line the
+    // gate can write is captured, down to trace.
+    harness = await GateHarness.start({ ticketProvider: 'servicenow', env: { GRAPH_MAX_TRIES: '1' }, logLevel: 'trace' });
   });
   afterAll(() => harness?.close());
 
@@ -98,6 +99,7 @@ describe('no secret leaves the gate', () => {
     const wrongAudience = await harness.issuer.userToken({ roles: [UNASSIGNER], audience: 'api://someone-else' });
     const expired = await harness.issuer.userToken({ roles: [UNASSIGNER], expiredSecondsAgo: 3600 });
     callerTokens.push(unassigner, reader, wrongAudience, expired);
+    const cookie = `session=cookie-secret-never-logged-${randomUUID()}`;
     const unassign = async (device: FakeAutopilotDevice, token: string | undefined, changeTicket = aChange()) => {
       const response = await unassignV1(harness, device.id, token, { changeTicket, justification: JUSTIFICATION });
       responses.push(response);
@@ -123,13 +125,15 @@ describe('no secret leaves the gate', () => {
       .set('authorization', `Bearer ${unassigner}`)
       .set('x-change-ticket', aChange())
       .set('x-justification', JUSTIFICATION)
+      .set('cookie', cookie)
       .send();
     expect(facade.status, facade.text).toBe(204);
     responses.push(facade);
     const recorded = await harness.http.get(`/v1/attempts/${succeeded.body.attemptId}`).set('authorization', `Bearer ${reader}`);
     expect(recorded.status).toBe(200);
     responses.push(recorded);
-    responses.push(await harness.http.get('/v1/me').set('authorization', `Bearer ${unassigner}`));
+    responses.push(await harness.http.get('/v1/me').set('authorization', `Bearer ${unassigner}`).set('cookie', cookie));
+    responses.push(await harness.http.get('/v1/me').set('authorization', `Basic ${Buffer.from('someone:their-password').toString('base64')}`));
 
     // The secrets really were in play: Graph got issued tokens, ServiceNow got the basic credentials.
     expect(harness.authority.issuedTokens.length).toBeGreaterThan(0);
@@ -139,7 +143,11 @@ describe('no secret leaves the gate', () => {
 
     const rows = await harness.attemptRows();
     expect(rows.length).toBeGreaterThanOrEqual(8);
-    expect(harness.logs.length).toBeGreaterThan(0);
+    // The logs were written: one access line per request, every line JSON.
+    const accessLines = harness.logLines().filter((line) => line.msg === 'request');
+    for (const response of responses) {
+      expect(accessLines.filter((line) => line.requestId === response.headers['x-request-id'])).toHaveLength(1);
+    }
     const places = {
       logs: harness.logs.join('\n'),
       attempts: rows.map((row) => JSON.stringify(row)).join('\n'),
@@ -152,6 +160,9 @@ describe('no secret leaves the gate', () => {
       basicCredentials,
       ...harness.authority.issuedTokens,
       ...devices.map((device) => device.deviceAccountPassword!),
+      cookie,
+      'their-password',
+      Buffer.from('someone:their-password').toString('base64'),
     ];
     for (const [place, text] of Object.entries(places)) {
       for (const secret of secrets) {
