@@ -44,6 +44,7 @@ export class GateHarness {
   gate!: GateApp;
   /** Set when booted with `metrics: true`. */
   metricsPort?: number;
+  private gateStopped = false;
   database!: TestDatabase;
   private session?: Promise<SqlSession>;
 
@@ -141,8 +142,14 @@ export class GateHarness {
     return (await this.session).sql;
   }
 
+  /** Shuts the gate down as SIGTERM would (its shutdown hooks run); close() then leaves it alone. */
+  async stopGate(): Promise<void> {
+    this.gateStopped = true;
+    await this.gate.app.close();
+  }
+
   async close(): Promise<void> {
-    await this.gate?.app.close();
+    if (!this.gateStopped) await this.gate?.app.close();
     await (await this.session)?.close();
     await Promise.all([this.graph.close(), this.authority.close(), this.issuer.close(), this.serviceNow.close()]);
     await this.database?.drop();
