@@ -72,6 +72,22 @@ describe(loadAppConfig.name, () => {
     expect(message).toContain('ALLOW_LOCAL_TICKETS=true');
   });
 
+  it('names every wrong variable at once, those that do not parse and those whose combination is refused', () => {
+    const message = refusalOf({ ...PRODUCTION, DATABASE_POOL_MAX: 'many', GRAPH_RATE_BURST: '0', AUTH_ISSUER: '', METRICS_PORT: '3000' });
+
+    expect(namedVariables(message)).toEqual(['AUTH_ISSUER', 'DATABASE_POOL_MAX', 'GRAPH_RATE_BURST', 'METRICS_PORT']);
+  });
+
+  it('serves metrics on METRICS_PORT (9464 by default), never on the API port, and traces only with an OTLP endpoint', () => {
+    expect(loadAppConfig({})).toMatchObject({ metrics: { port: 9464 }, tracing: { otlpEndpoint: undefined, serviceName: 'autopilot-gate' } });
+    expect(loadAppConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.monitoring:4318', OTEL_SERVICE_NAME: 'gate-eu' }).tracing).toEqual({
+      otlpEndpoint: 'http://otel-collector.monitoring:4318',
+      serviceName: 'gate-eu',
+    });
+    expect(namedVariables(refusalOf({ PORT: '8080', METRICS_PORT: '8080' }))).toEqual(['METRICS_PORT']);
+    expect(namedVariables(refusalOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }))).toEqual(['OTEL_EXPORTER_OTLP_ENDPOINT']);
+  });
+
   it('refuses production with live Graph but no credentials, naming every bad variable', () => {
     const message = refusalOf({ ...PRODUCTION, GRAPH_MODE: 'live', AZURE_TENANT_ID: '', AZURE_CLIENT_ID: '', AUTH_ISSUER: '' });
 

@@ -157,12 +157,25 @@ export interface AppConfig extends ObservabilityConfig {
 export class InvalidConfigurationError extends Error {}
 
 export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
-  const parsed = environmentSchema.safeParse(withoutEmptyValues(env));
+  const given = withoutEmptyValues(env);
+  const parsed = environmentSchema.safeParse(given);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+    const lines = everyIssue(given, parsed.error.issues).map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
     throw new InvalidConfigurationError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return toAppConfig(parsed.data);
+}
+
+/**
+ * Zod checks combinations (production, credentials) only once every value parses; so that one refusal names every
+ * wrong variable, they are checked again with the unreadable values left out.
+ */
+function everyIssue(given: Record<string, string>, issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const unreadable = new Set(issues.filter((issue) => issue.code !== 'custom').map((issue) => issue.path[0]));
+  if (unreadable.size === 0) return issues;
+  const rest = Object.fromEntries(Object.entries(given).filter(([variable]) => !unreadable.has(variable)));
+  const combinations = environmentSchema.safeParse(rest).error?.issues ?? [];
+  return [...issues, ...combinations.filter((issue) => !unreadable.has(issue.path[0]))];
 }
 
 export function withoutEmptyValues(env: Record<string, string | undefined>): Record<string, string> {

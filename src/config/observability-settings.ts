@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** The variables of metrics and tracing: merged into the environment schema. */
 export const observabilityEnvironment = {
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('autopilot-gate'),
 };
 

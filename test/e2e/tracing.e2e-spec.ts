@@ -6,7 +6,7 @@ import { aTeamsRoom } from '../factories/devices';
 import { anImplementingChange } from '../factories/servicenow-changes';
 import { OtlpReceiverServer, type ReceivedSpan } from '../fakes/otlp-receiver.server';
 import { GateHarness } from '../helpers/gate-harness';
-import { JUSTIFICATION, UNASSIGNER, unassignV1 } from '../helpers/unassign-calls';
+import { JUSTIFICATION, UNASSIGNER } from '../helpers/unassign-calls';
 
 const SERVER = 2;
 const CLIENT = 3;
