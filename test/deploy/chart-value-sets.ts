@@ -27,13 +27,14 @@ export const valueSets = {
     azure: { credential: 'workloadIdentity', tenantId, clientId: gateAppId },
     trustProxy: '1',
     metrics: { serviceMonitor: { enabled: true, labels: { release: 'kube-prometheus-stack' } } },
+    tracing: { otlpEndpoint: 'http://otel-collector.monitoring:4318' },
     ingress: { enabled: true, className: 'nginx', hostname: 'autopilot-gate.contoso.com', tlsSecretName: 'gate-tls' },
     autoscaling: { enabled: true, minReplicas: 3, maxReplicas: 9 },
     networkPolicy: {
       enabled: true,
       ingressNamespaceLabels: [{ 'kubernetes.io/metadata.name': 'ingress-nginx' }],
       metricsNamespaceLabels: [{ 'kubernetes.io/metadata.name': 'monitoring' }],
-      egress: { postgresCidrs: ['10.20.30.0/24'], postgresPort: 6432, serviceNowCidrs: ['149.96.0.0/16'] },
+      egress: { postgresCidrs: ['10.20.30.0/24'], postgresPort: 6432, serviceNowCidrs: ['149.96.0.0/16'], otlpCidrs: ['10.40.0.0/16'] },
     },
   },
   localTicketsAndOwnPolicy: {

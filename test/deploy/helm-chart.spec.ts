@@ -162,7 +162,10 @@ describe('the gate Deployment', () => {
       OPENAPI_ENABLED: 'false',
       TRUST_PROXY: '1',
       POLICY_FILE: '/etc/autopilot-gate/policy/policy.yaml',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.monitoring:4318',
+      OTEL_SERVICE_NAME: 'autopilot-gate',
     });
+    expect(gateEnvironment(rendered.defaults)).not.toHaveProperty('OTEL_EXPORTER_OTLP_ENDPOINT');
     for (const name of valueSetNames) {
       const secrets = Object.entries(gateEnvironment(rendered[name])).filter(([variable]) =>
         /SECRET|PASSWORD|USERNAME|DATABASE_URL/.test(variable),
@@ -177,8 +180,8 @@ describe('the gate Deployment', () => {
   });
 
   it('sets only variables the service or Node reads', () => {
-    // Node's own, and the metrics port the observability work adds to the service.
-    const announced = ['NODE_OPTIONS', 'METRICS_PORT'];
+    // Node's own.
+    const announced = ['NODE_OPTIONS'];
     const known = new Set([...Object.keys(environmentSchema.shape), ...announced]);
     for (const name of valueSetNames) {
       const unknown = Object.keys(gateEnvironment(rendered[name])).filter((variable) => !known.has(variable));
@@ -301,7 +304,7 @@ describe('traffic', () => {
     expect(findObject<{ spec: { replicas?: number } }>(rendered.defaults, 'Deployment').spec.replicas).toBe(2);
   });
 
-  it('limits traffic with the NetworkPolicy: in from allowed namespaces, out to DNS, Postgres and HTTPS only', () => {
+  it('limits traffic with the NetworkPolicy: in from allowed namespaces, out to DNS, Postgres, HTTPS and the trace collector only', () => {
     const policy = findObject<INetworkPolicy>(rendered.platform, 'NetworkPolicy').spec!;
     expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(policy.ingress).toEqual([
@@ -315,6 +318,7 @@ describe('traffic', () => {
       },
       { ports: [{ port: 6432, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.20.30.0/24' } }] },
       { ports: [{ port: 443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '149.96.0.0/16' } }] },
+      { ports: [{ port: 4318, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.40.0.0/16' } }] },
     ]);
     // The migration Job's pod is covered too: it needs DNS and Postgres.
     expect(policy.podSelector!.matchLabels).not.toHaveProperty(['app.kubernetes.io/component']);

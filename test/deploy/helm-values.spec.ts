@@ -30,6 +30,7 @@ describe('values.schema.json', () => {
     ['a memory limit the heap cannot be sized from', { resources: { limits: { memory: '256M' } } }, "at '/resources/limits/memory'"],
     ['an empty inline policy', { policy: { content: '' } }, "at '/policy/content': minLength"],
     ['a TRUST_PROXY that is neither a count nor addresses', { trustProxy: 'yes please' }, "at '/trustProxy'"],
+    ['a trace collector that is not an http(s) URL', { tracing: { otlpEndpoint: 'otel-collector:4318' } }, "at '/tracing/otlpEndpoint'"],
   ])('refuses %s before rendering', (_, badValues, message) => {
     const run = runHelm('template', badValues);
     expect(run.status).not.toBe(0);

@@ -47,6 +47,12 @@
 {{- if eq .Values.tickets.provider "servicenow" }}
 {{- include "autopilot-gate.serviceNowEnv" . }}
 {{- end }}
+{{- with .Values.tracing.otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ . | quote }}
+- name: OTEL_SERVICE_NAME
+  value: {{ $.Values.tracing.serviceName | quote }}
+{{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
