@@ -2,7 +2,7 @@
 // See bench/README.md for what it measures and how to read it. Every address is on 127.0.0.1 / localhost;
 // every load is bounded by BENCH_DURATION / BENCH_WARMUP and ends by itself.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, totalmem } from 'node:os';
+import { cpus, hostname, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_DIR, PROJECT_DIR } from './lib/environment.mjs';
 import { runPhase, sleep } from './lib/phase.mjs';
@@ -56,6 +56,8 @@ async function main() {
       node: `Node ${process.version}`,
       postgres: version.split(' on ')[0],
       commit: gitCommit(),
+      // The machine is shared: what else was running is part of the figures.
+      loadAverage: loadavg().map((value) => value.toFixed(2)).join(' '),
     };
     const gateRss = rssSampler(session.gate.pid);
     const sweep = [];

@@ -144,6 +144,8 @@ async function waitUntilReady(url, child, what, timeoutMs = 60_000) {
  */
 export async function startGate({ fakes, databaseUrl, tlsCertPath, poolMax, cpuProfileDir, extraNodeArgs = [], gateDir = PROJECT_DIR }) {
   const port = await freePort();
+  // Not the default 9464: the machine is shared, and the bench must not collide with a gate someone else runs.
+  const metricsPort = await freePort();
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -151,6 +153,7 @@ export async function startGate({ fakes, databaseUrl, tlsCertPath, poolMax, cpuP
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     PORT: String(port),
+    METRICS_PORT: String(metricsPort),
     DATABASE_URL: databaseUrl,
     ...(poolMax ? { DATABASE_POOL_MAX: String(poolMax) } : {}),
     AUTH_ISSUER: fakes.issuer,
@@ -203,7 +206,7 @@ export async function startGate({ fakes, databaseUrl, tlsCertPath, poolMax, cpuP
     child.kill('SIGKILL');
     throw new Error(`${error.message}\n--- gate output ---\n${Buffer.concat(output).toString()}`);
   }
-  return { name: 'gate', child, pid: child.pid, baseUrl, output: () => Buffer.concat(output).toString() };
+  return { name: 'gate', child, pid: child.pid, baseUrl, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, output: () => Buffer.concat(output).toString() };
 }
 
 export async function startFloor({ fakes, databaseUrl, poolMax, table, execArgv = [] }) {

@@ -47,7 +47,16 @@ export function settingsFromEnv(env = process.env) {
     // Another build of the gate to measure (a directory with dist/, config/ and node_modules/), e.g. a branch.
     gateDir: env.BENCH_GATE_DIR || undefined,
     gateNodeArgs: (env.BENCH_GATE_NODE_ARGS || '').split(/\s+/).filter(Boolean),
+    // The heap the Helm chart gives the gate: 0.6 x its default memory limit of 256 MiB (NODE_OPTIONS there). 0: V8's own.
+    gateHeapMiB: number('BENCH_GATE_HEAP_MIB', 153),
+    // The pod's memory limit the gate's peak RSS is held against (the chart's default).
+    memoryLimitMiB: number('BENCH_MEMORY_LIMIT_MIB', 256),
   };
+}
+
+/** The chart's heap flag first, so an explicit --max-old-space-size in BENCH_GATE_NODE_ARGS overrides it. */
+export function gateNodeArgsOf(settings) {
+  return [...(settings.gateHeapMiB > 0 ? [`--max-old-space-size=${settings.gateHeapMiB}`] : []), ...settings.gateNodeArgs];
 }
 
 /**
@@ -83,7 +92,7 @@ export async function openSession({ settings, gateCpuProfileDir, floorExecArgv, 
     log(`fakes: graph ${fakes.graphBaseUrl}, issuer ${fakes.issuer}, authority ${fakes.authorityHost}`);
 
     log('starting the gate (production mode, node dist/main.js)');
-    const gate = await startGate({ fakes, databaseUrl, tlsCertPath: tls.certPath, poolMax: settings.poolMax, cpuProfileDir: gateCpuProfileDir, extraNodeArgs: settings.gateNodeArgs, gateDir: settings.gateDir });
+    const gate = await startGate({ fakes, databaseUrl, tlsCertPath: tls.certPath, poolMax: settings.poolMax, cpuProfileDir: gateCpuProfileDir, extraNodeArgs: gateNodeArgsOf(settings), gateDir: settings.gateDir });
     cleanups.push(() => stopChild(gate.child));
 
     const db = new pg.Client({ connectionString: databaseUrl });
