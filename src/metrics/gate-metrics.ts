@@ -25,57 +25,34 @@ const CIRCUIT_STATES: CircuitStatus['state'][] = ['closed', 'open', 'half_open']
 export class GateMetrics implements GraphTryObserver {
   readonly registry = new Registry();
 
-  private readonly requests = new Counter({
-    name: `${PREFIX}http_requests_total`,
-    help: 'Requests answered, by method, route template and status.',
-    labelNames: ['method', 'route', 'status'],
-    registers: [this.registry],
-  });
-  private readonly requestSeconds = new Histogram({
-    name: `${PREFIX}http_request_duration_seconds`,
-    help: 'Time from receiving a request to the end of its answer, by method, route template and status.',
-    labelNames: ['method', 'route', 'status'],
-    buckets: SECONDS,
-    registers: [this.registry],
-  });
-  private readonly attempts = new Counter({
-    name: `${PREFIX}attempts_total`,
-    help: 'Attempts settled, by outcome, entry point and who settled them (the request itself or the sweeper).',
-    labelNames: ['outcome', 'entry_point', 'settled_by'],
-    registers: [this.registry],
-  });
-  private readonly graphSeconds = new Histogram({
-    name: `${PREFIX}graph_request_duration_seconds`,
-    help: "Each try toward Microsoft Graph, token and connection included, the gate's own pacing excluded; by operation, result and HTTP status (empty when Graph did not answer).",
-    labelNames: ['operation', 'result', 'status'],
-    buckets: SECONDS,
-    registers: [this.registry],
-  });
-  private readonly graphRetries = new Counter({
-    name: `${PREFIX}graph_retries_total`,
-    help: 'Tries sent again after a transient failure, by operation.',
-    labelNames: ['operation'],
-    registers: [this.registry],
-  });
-  private readonly graphThrottled = new Counter({
-    name: `${PREFIX}graph_throttled_responses_total`,
-    help: 'Answers 429 from Microsoft Graph, by operation.',
-    labelNames: ['operation'],
-    registers: [this.registry],
-  });
-  private readonly ticketSeconds = new Histogram({
-    name: `${PREFIX}ticket_lookup_duration_seconds`,
-    help: 'Change ticket look-ups in the ticket system (cache hits are not look-ups), by provider and result.',
-    labelNames: ['provider', 'result'],
-    buckets: SECONDS,
-    registers: [this.registry],
-  });
-  private readonly rateLimitRefusals = new Counter({
-    name: `${PREFIX}rate_limit_refusals_total`,
-    help: "Requests refused 429 by the gate's own limits: per caller, per address without a valid token, or pacing toward Graph.",
-    labelNames: ['reason'],
-    registers: [this.registry],
-  });
+  private readonly requests = this.counter('http_requests_total', 'Requests answered, by method, route template and status.', ['method', 'route', 'status']);
+  private readonly requestSeconds = this.histogram(
+    'http_request_duration_seconds',
+    'Time from receiving a request to the end of its answer, by method, route template and status.',
+    ['method', 'route', 'status'],
+  );
+  private readonly attempts = this.counter(
+    'attempts_total',
+    'Attempts settled, by outcome, entry point and who settled them (the request itself or the sweeper).',
+    ['outcome', 'entry_point', 'settled_by'],
+  );
+  private readonly graphSeconds = this.histogram(
+    'graph_request_duration_seconds',
+    "Each try toward Microsoft Graph, token and connection included, the gate's own pacing excluded; by operation, result and HTTP status (empty when Graph did not answer).",
+    ['operation', 'result', 'status'],
+  );
+  private readonly graphRetries = this.counter('graph_retries_total', 'Tries sent again after a transient failure, by operation.', ['operation']);
+  private readonly graphThrottled = this.counter('graph_throttled_responses_total', 'Answers 429 from Microsoft Graph, by operation.', ['operation']);
+  private readonly ticketSeconds = this.histogram(
+    'ticket_lookup_duration_seconds',
+    'Change ticket look-ups in the ticket system (cache hits are not look-ups), by provider and result.',
+    ['provider', 'result'],
+  );
+  private readonly rateLimitRefusals = this.counter(
+    'rate_limit_refusals_total',
+    "Requests refused 429 by the gate's own limits: per caller, per address without a valid token, or pacing toward Graph.",
+    ['reason'],
+  );
 
   constructor(sources: MetricSources) {
     collectDefaultMetrics({ register: this.registry });
@@ -136,6 +113,14 @@ export class GateMetrics implements GraphTryObserver {
 
   rateLimitRefused(reason: RateLimitReason): void {
     this.rateLimitRefusals.inc({ reason });
+  }
+
+  private counter<L extends string>(name: string, help: string, labelNames: L[]): Counter<L> {
+    return new Counter({ name: `${PREFIX}${name}`, help, labelNames, registers: [this.registry] });
+  }
+
+  private histogram<L extends string>(name: string, help: string, labelNames: L[]): Histogram<L> {
+    return new Histogram({ name: `${PREFIX}${name}`, help, labelNames, buckets: SECONDS, registers: [this.registry] });
   }
 
   /** The registry in Prometheus' text format. */

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttemptSweeper } from '../../src/attempts/sweeper/attempt-sweeper';
-import { aTeamsRoom } from '../factories/devices';
 import type { FakeAutopilotDevice } from '../fakes/fake-graph.server';
 import { GateHarness } from '../helpers/gate-harness';
 import { valueOf, type Exposition } from '../helpers/prometheus-text';
 import { expectProblem } from '../helpers/refusal-assertions';
-import { createLocalTicket, JUSTIFICATION, UNASSIGNER, unassignV1 } from '../helpers/unassign-calls';
+import { aTeamsRoomIn, createLocalTicket, JUSTIFICATION, UNASSIGNER, unassignV1 } from '../helpers/unassign-calls';
 
 const UNASSIGN_ROUTE = '/v1/autopilot-devices/:deviceId/unassign-resource-account';
 const FACADE = '/graph/beta/deviceManagement/windowsAutopilotDeviceIdentities';
@@ -25,11 +24,7 @@ describe('GET /metrics on METRICS_PORT', () => {
   });
   afterAll(() => harness?.close());
 
-  const aDevice = (overrides: Partial<FakeAutopilotDevice> = {}) => {
-    const device = aTeamsRoom(overrides);
-    harness.graph.addDevice(device);
-    return device;
-  };
+  const aDevice = (overrides: Partial<FakeAutopilotDevice> = {}) => aTeamsRoomIn(harness, overrides);
   // Each call its own caller, so RATE_LIMIT_PER_CALLER only stops the one test that floods.
   const unassign = async (device: FakeAutopilotDevice, oid = randomUUID()) =>
     unassignV1(harness, device.id, await harness.issuer.userToken({ roles: [UNASSIGNER], oid }), { changeTicket: ticket, justification: JUSTIFICATION });
@@ -159,8 +154,7 @@ describe('GET /metrics while Graph is in trouble', () => {
   afterAll(() => harness?.close());
 
   it('shows the circuit open once Graph has failed', async () => {
-    const device = aTeamsRoom();
-    harness.graph.addDevice(device);
+    const device = aTeamsRoomIn(harness);
     harness.graph.respondNext('read', { status: 503 });
 
     const failed = await unassignV1(harness, device.id, await harness.issuer.userToken({ roles: [UNASSIGNER] }), { changeTicket: ticket, justification: JUSTIFICATION });
@@ -184,8 +178,7 @@ describe('GET /metrics while the gate paces its calls to Graph', () => {
   afterAll(() => harness?.close());
 
   it('counts a pacing refusal', async () => {
-    const device = aTeamsRoom();
-    harness.graph.addDevice(device);
+    const device = aTeamsRoomIn(harness);
     const before = await harness.scrapeMetrics();
 
     const paced = await unassignV1(harness, device.id, await harness.issuer.userToken({ roles: [UNASSIGNER] }), { changeTicket: ticket, justification: JUSTIFICATION });

@@ -4,10 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aTeamsRoom } from '../factories/devices';
 import { GateHarness } from '../helpers/gate-harness';
 import { attemptsFor, graphTrafficFor, GUID } from '../helpers/gate-observations';
-import { createLocalTicket, JUSTIFICATION, UNASSIGNER, unassignV1 } from '../helpers/unassign-calls';
+import { aTeamsRoomIn, createLocalTicket, JUSTIFICATION, UNASSIGNER, unassignV1 } from '../helpers/unassign-calls';
 
 const UNASSIGN_ROUTE = '/v1/autopilot-devices/:deviceId/unassign-resource-account';
 
@@ -20,11 +19,13 @@ describe('one access line per request, one id end to end', () => {
   });
   afterAll(() => harness?.close());
 
-  const aDevice = () => {
-    const device = aTeamsRoom();
-    harness.graph.addDevice(device);
-    return device;
-  };
+  const aDevice = () => aTeamsRoomIn(harness);
+  const unassignWithRequestId = async (deviceId: string, requestId: string) =>
+    harness.http
+      .post(`/v1/autopilot-devices/${deviceId}/unassign-resource-account`)
+      .set('authorization', `Bearer ${await harness.issuer.userToken({ roles: [UNASSIGNER] })}`)
+      .set('x-request-id', requestId)
+      .send({ changeTicket: ticket, justification: JUSTIFICATION });
   /** A POST whose body arrives in two parts 50 ms apart, as from a slow client: read on later socket events. */
   const slowPost = async (path: string, headers: Record<string, string>, body: string): Promise<{ status: number; requestId: string }> => {
     const server = harness.gate.app.getHttpServer() as Server;
@@ -89,11 +90,7 @@ describe('one access line per request, one id end to end', () => {
     const requestId = randomUUID();
     const device = aDevice();
 
-    const response = await harness.http
-      .post(`/v1/autopilot-devices/${device.id}/unassign-resource-account`)
-      .set('authorization', `Bearer ${await harness.issuer.userToken({ roles: [UNASSIGNER] })}`)
-      .set('x-request-id', requestId)
-      .send({ changeTicket: ticket, justification: JUSTIFICATION });
+    const response = await unassignWithRequestId(device.id, requestId);
 
     expect(response.status, response.text).toBe(200);
     expect(response.headers['x-request-id']).toBe(requestId);
@@ -110,11 +107,7 @@ describe('one access line per request, one id end to end', () => {
     const requestId = `portal-run-${randomUUID().slice(0, 8)}`;
     const device = aDevice();
 
-    const response = await harness.http
-      .post(`/v1/autopilot-devices/${device.id}/unassign-resource-account`)
-      .set('authorization', `Bearer ${await harness.issuer.userToken({ roles: [UNASSIGNER] })}`)
-      .set('x-request-id', requestId)
-      .send({ changeTicket: ticket, justification: JUSTIFICATION });
+    const response = await unassignWithRequestId(device.id, requestId);
 
     expect(response.status, response.text).toBe(200);
     expect(response.headers['x-request-id']).toBe(requestId);

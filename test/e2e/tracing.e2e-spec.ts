@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GateTracer } from '../../src/tracing/gate-tracer';
 import { NoopTracer } from '../../src/tracing/noop-tracer';
-import { aTeamsRoom } from '../factories/devices';
 import { anImplementingChange } from '../factories/servicenow-changes';
 import { OtlpReceiverServer, type ReceivedSpan } from '../fakes/otlp-receiver.server';
 import { GateHarness } from '../helpers/gate-harness';
-import { JUSTIFICATION, UNASSIGNER } from '../helpers/unassign-calls';
+import { aTeamsRoomIn, JUSTIFICATION, UNASSIGNER } from '../helpers/unassign-calls';
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -25,8 +24,7 @@ describe('tracing over OTLP/HTTP (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
   });
 
   const unassign = async (headers: Record<string, string> = {}) => {
-    const device = aTeamsRoom();
-    harness.graph.addDevice(device);
+    const device = aTeamsRoomIn(harness);
     const call = harness.http
       .post(`/v1/autopilot-devices/${device.id}/unassign-resource-account`)
       .set('authorization', `Bearer ${await harness.issuer.userToken({ roles: [UNASSIGNER] })}`);

@@ -1,4 +1,6 @@
 import type { GateHarness } from './gate-harness';
+import { aTeamsRoom } from '../factories/devices';
+import type { FakeAutopilotDevice } from '../fakes/fake-graph.server';
 import { aTicketNumber, anOpenChange } from '../factories/tickets';
 
 export const UNASSIGNER = 'Autopilot.ResourceAccount.Unassign';
@@ -16,4 +18,11 @@ export function unassignV1(harness: GateHarness, deviceId: string, token: string
   const call = harness.http.post(`/v1/autopilot-devices/${deviceId}/unassign-resource-account`);
   if (token) call.set('authorization', `Bearer ${token}`);
   return call.send(body);
+}
+
+/** A Teams Room (see aTeamsRoom) that the harness's fake Graph knows. */
+export function aTeamsRoomIn(harness: GateHarness, overrides: Partial<FakeAutopilotDevice> = {}): FakeAutopilotDevice {
+  const device = aTeamsRoom(overrides);
+  harness.graph.addDevice(device);
+  return device;
 }
