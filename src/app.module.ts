@@ -22,6 +22,7 @@ import { UnassignRequestParser } from './unassign/unassign-request';
 import { UnassignResourceAccountUseCase } from './unassign/unassign-resource-account.use-case';
 import { AttemptClosing } from './unassign/steps/attempt-closing.step';
 import { AttemptOpening } from './unassign/steps/attempt-opening.step';
+import { DeviceResolution } from './unassign/steps/device-resolution.step';
 import { RequestAdmission } from './unassign/steps/request-admission.step';
 import { rateLimitProviders } from './rate-limits/rate-limits.providers';
 
@@ -59,6 +60,7 @@ export class AppModule {
         UnassignRequestParser,
         RequestAdmission,
         AttemptOpening,
+        DeviceResolution,
         AttemptClosing,
         UnassignResourceAccountUseCase,
       ],

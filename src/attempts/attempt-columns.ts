@@ -12,7 +12,7 @@ const INSERTED = [
   'actorOid', 'actorTenantId', 'actorUpn', 'actorAppId', 'actorKind', 'actorRoles',
   'deviceSnapshot', 'changeTicket', 'ticketSnapshot', 'justification', 'breakGlass', 'decision', 'decisionReason',
   'graphStatus', 'graphErrorCode', 'graphErrorMessage', 'graphRequestId', 'graphClientRequestId', 'graphDurationMs',
-  'idempotencyKey', 'replayOf', 'reconciled', 'graphTries', 'answer',
+  'idempotencyKey', 'replayOf', 'reconciled', 'graphTries', 'answer', 'serialNumber',
 ] as const;
 
 /** What a step may learn after the in-flight row is written: settle updates these and the outcome, nothing else. */

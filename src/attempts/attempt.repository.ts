@@ -70,6 +70,20 @@ export class AttemptRepository {
     return { kind: 'opened' };
   }
 
+  /**
+   * For a request by serial number, whose device is known only once the attempt is open: the in-flight row takes the
+   * device, under the same one-request-per-device index as a request by id.
+   */
+  async holdDevice(draft: AttemptDraft): Promise<'held' | 'device_busy'> {
+    try {
+      await this.database.sql.query(`UPDATE attempts SET device_id = $2 WHERE id = $1::uuid AND outcome = 'in_flight'`, [draft.id, draft.facts.deviceId]);
+      return 'held';
+    } catch (error) {
+      if (isUniqueViolationOf(error, ONE_IN_FLIGHT_PER_DEVICE)) return 'device_busy';
+      throw error;
+    }
+  }
+
   /** Writes the terminal outcome: an update of the in-flight row, or one insert for a request refused before it. */
   async settle(draft: AttemptDraft, settlement: AttemptSettlement): Promise<void> {
     const terminal = { ...settlement, settledAt: new Date(), durationMs: draft.elapsedMs() };

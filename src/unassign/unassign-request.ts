@@ -4,10 +4,9 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/app-config.token';
 import { parseWithSchema, readJsonBody } from '../http/json-body';
 import { decodeHeaderText, freeText, visibleLength } from '../http/text-input';
+import { deviceIdTarget, serialNumberTarget, type DeviceTarget } from '../devices/device-target';
 import { ProblemCode } from '../http/problem-code';
 import { ProblemError } from '../http/problem.error';
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const JUSTIFICATION_MIN_VISIBLE = 10;
 
@@ -22,7 +21,9 @@ export const unassignBodySchema = z
 
 /** What the caller asked for, however it was sent (v1 JSON body or Graph facade headers). */
 export interface UnassignRequestInput {
-  deviceIds: string[];
+  /** The device by id (the facade's deployment-profile path names two; the last is the device), or by serial. */
+  deviceIds?: string[];
+  serialNumber?: string;
   body?: { raw: unknown; contentType?: string };
   headers?: { changeTicket?: string; justification?: string };
   /** The Idempotency-Key header, on either entry point. */
@@ -30,7 +31,7 @@ export interface UnassignRequestInput {
 }
 
 export interface UnassignRequest {
-  deviceId: string;
+  target: DeviceTarget;
   changeTicket?: string;
   justification: string;
   idempotencyKey?: string;
@@ -56,8 +57,7 @@ export class UnassignRequestParser {
 }
 
 export function parseUnassignRequest(input: UnassignRequestInput, rules: UnassignRequestRules): UnassignRequest {
-  const badId = input.deviceIds.find((id) => !GUID.test(id));
-  if (badId !== undefined) throw new ProblemError(ProblemCode.InvalidRequest, 'The device id must be a GUID.', { errors: [{ path: 'deviceId', message: 'must be a GUID' }] });
+  const target = input.serialNumber === undefined ? deviceIdTarget(...(input.deviceIds ?? [])) : serialNumberTarget(input.serialNumber);
 
   if (input.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
     throw invalid('Idempotency-Key', 'must be 1 to 255 visible ASCII characters');
@@ -70,7 +70,7 @@ export function parseUnassignRequest(input: UnassignRequestInput, rules: Unassig
   if (changeTicket === undefined && rules.ticketRequired) {
     throw invalid('changeTicket', 'is required (only break-glass callers may omit it)');
   }
-  return { deviceId: input.deviceIds.at(-1)!.toLowerCase(), changeTicket, justification, idempotencyKey: input.idempotencyKey };
+  return { target, changeTicket, justification, idempotencyKey: input.idempotencyKey };
 }
 
 /** The facade's headers: X-Justification may carry UTF-8 (RFC 8187 `UTF-8''...` or raw bytes). */
