@@ -5,6 +5,8 @@ import { AttemptSweeper } from './attempts/sweeper/attempt-sweeper';
 import { AttemptsController } from './attempts/attempts.controller';
 import { authProviders } from './auth/auth.providers';
 import { MeController } from './auth/me.controller';
+import { DeviceLookup } from './devices/device-lookup.service';
+import { DevicesController } from './devices/devices.controller';
 import type { AppConfig } from './config/app-config';
 import { APP_CONFIG } from './config/app-config.token';
 import type { DatabaseConnection } from './database/database-connection';
@@ -23,6 +25,7 @@ import { UnassignResourceAccountUseCase } from './unassign/unassign-resource-acc
 import { AttemptClosing } from './unassign/steps/attempt-closing.step';
 import { AttemptOpening } from './unassign/steps/attempt-opening.step';
 import { DeviceResolution } from './unassign/steps/device-resolution.step';
+import { TicketCheck } from './unassign/steps/ticket-check.step';
 import { RequestAdmission } from './unassign/steps/request-admission.step';
 import { rateLimitProviders } from './rate-limits/rate-limits.providers';
 
@@ -39,6 +42,7 @@ export class AppModule {
       module: AppModule,
       controllers: [
         UnassignController,
+        DevicesController,
         GraphFacadeController,
         AttemptsController,
         MeController,
@@ -56,11 +60,13 @@ export class AppModule {
         AbilityFactory,
         AttemptRepository,
         AttemptSweeper,
+        DeviceLookup,
         ...rateLimitProviders(config),
         UnassignRequestParser,
         RequestAdmission,
         AttemptOpening,
         DeviceResolution,
+        TicketCheck,
         AttemptClosing,
         UnassignResourceAccountUseCase,
       ],

@@ -9,14 +9,13 @@ import { ProblemError } from '../http/problem.error';
 import { AbilityFactory } from '../policy/ability.factory';
 import { decideUnassign } from '../policy/device-decision';
 import type { AppAbility } from '../policy/policy-vocabulary';
-import { ChangeTicketChecker } from '../tickets/change-ticket-checker.service';
-import { TicketProviderUnavailableError } from '../tickets/ticket-provider';
 import { AttemptRefusal, refusalForGraphFailure, refuse } from './attempt-refusal';
 import { AttemptClosing } from './steps/attempt-closing.step';
 import { AttemptOpening } from './steps/attempt-opening.step';
 import { DeviceResolution } from './steps/device-resolution.step';
 import { refusedAnswerOf, succeededAnswerOf } from './steps/replayed-answer';
 import { RequestAdmission } from './steps/request-admission.step';
+import { TicketCheck } from './steps/ticket-check.step';
 import type { UnassignAnswer, UnassignResourceAccountCommand } from './unassign-resource-account.command';
 import type { UnassignRequest } from './unassign-request';
 
@@ -35,7 +34,7 @@ export class UnassignResourceAccountUseCase {
     private readonly admission: RequestAdmission,
     private readonly opening: AttemptOpening,
     private readonly devices: DeviceResolution,
-    private readonly tickets: ChangeTicketChecker,
+    private readonly tickets: TicketCheck,
     private readonly graph: GraphClient,
     private readonly closing: AttemptClosing,
     abilities: AbilityFactory,
@@ -112,23 +111,15 @@ export class UnassignResourceAccountUseCase {
   }
 
   private async checkTicket(request: UnassignRequest, device: AutopilotDevice, breakGlass: boolean, caller: Principal, attempt: AttemptDraft): Promise<void> {
-    if (breakGlass) {
-      attempt.recordTicket(null, true);
+    const verdict = await this.tickets.judge(request.changeTicket, device, breakGlass, caller, attempt);
+    if (verdict.kind === 'bypassed') {
       attempt.recordDecision('allowed', `${attempt.facts.decisionReason}; change ticket check bypassed (break-glass)`);
-      return;
-    }
-    let check;
-    try {
-      check = await this.tickets.check(request.changeTicket!, device, caller);
-    } catch (error) {
-      if (!(error instanceof TicketProviderUnavailableError)) throw error;
+    } else if (verdict.kind === 'unavailable') {
       const detail = `Change ${request.changeTicket} could not be checked: the change ticket system did not answer usably; nothing was forwarded.`;
-      throw refuse('ticket_unavailable', ProblemCode.TicketProviderUnavailable, detail).withAuditReason(`change ticket system: ${error.message}`);
-    }
-    attempt.recordTicket(check.ticket, false);
-    if (check.rejections.length > 0) {
-      const detail = `Change ${request.changeTicket} does not allow this action: ${check.rejections.map((r) => r.code).join(', ')}.`;
-      throw refuse('ticket_rejected', ProblemCode.ChangeTicketRejected, detail, { reasons: check.rejections });
+      throw refuse('ticket_unavailable', ProblemCode.TicketProviderUnavailable, detail).withAuditReason(`change ticket system: ${verdict.reason}`);
+    } else if (verdict.rejections.length > 0) {
+      const detail = `Change ${request.changeTicket} does not allow this action: ${verdict.rejections.map((r) => r.code).join(', ')}.`;
+      throw refuse('ticket_rejected', ProblemCode.ChangeTicketRejected, detail, { reasons: verdict.rejections });
     }
   }
 
