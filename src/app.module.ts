@@ -22,6 +22,8 @@ import { GraphFacadeController } from './unassign/graph-facade.controller';
 import { UnassignController } from './unassign/unassign.controller';
 import { UnassignRequestParser } from './unassign/unassign-request';
 import { UnassignResourceAccountUseCase } from './unassign/unassign-resource-account.use-case';
+import { PreviewController } from './unassign/preview/preview.controller';
+import { PreviewUnassignUseCase } from './unassign/preview/preview-unassign.use-case';
 import { AttemptClosing } from './unassign/steps/attempt-closing.step';
 import { AttemptOpening } from './unassign/steps/attempt-opening.step';
 import { DeviceResolution } from './unassign/steps/device-resolution.step';
@@ -43,6 +45,7 @@ export class AppModule {
       controllers: [
         UnassignController,
         DevicesController,
+        PreviewController,
         GraphFacadeController,
         AttemptsController,
         MeController,
@@ -69,6 +72,7 @@ export class AppModule {
         TicketCheck,
         AttemptClosing,
         UnassignResourceAccountUseCase,
+        PreviewUnassignUseCase,
       ],
     };
   }

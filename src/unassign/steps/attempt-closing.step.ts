@@ -64,6 +64,13 @@ export class AttemptClosing {
     }
   }
 
+  /** A preview always answers 200; its checks are kept with it, for the flow to read back. */
+  async previewed(attempt: AttemptDraft, wouldSucceed: boolean, answer: Record<string, unknown>): Promise<void> {
+    attempt.recordDecision(wouldSucceed ? 'allowed' : 'denied', wouldSucceed ? 'every check passed' : 'at least one check failed');
+    attempt.recordAnswer(answer);
+    await this.settleQuietly(attempt, { outcome: 'previewed', httpStatus: 200, errorCode: null });
+  }
+
   lastSucceededFor(deviceId: string): Promise<{ attemptId: string; at: Date } | null> {
     return this.attempts.lastSucceededFor(deviceId);
   }

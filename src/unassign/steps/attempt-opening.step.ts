@@ -54,6 +54,16 @@ export class AttemptOpening {
     return { kind: 'replay', original: holder.attempt };
   }
 
+  /** A preview holds no key and no device: it never forwards. Fail closed all the same, before its reads. */
+  async openPreview(attempt: AttemptDraft): Promise<void> {
+    try {
+      await this.attempts.open(attempt);
+    } catch (error) {
+      this.logger.error({ err: error, attemptId: attempt.id }, 'attempt could not be recorded; nothing read');
+      throw auditUnavailable();
+    }
+  }
+
   private claimFor(request: UnassignRequest, caller: Principal, entryPoint: EntryPoint): IdempotencyClaim {
     // Keys are the caller's own: the same key from another caller is another key.
     const keyId = asUuid(createHash('sha256').update(`${principalKey(caller)}\u0000${request.idempotencyKey}`).digest());
