@@ -51,5 +51,11 @@ export class AttemptDto {
     items: { type: 'object', additionalProperties: true },
   })
   graphTries!: object[] | null;
-  @ApiProperty({ ...json, description: 'The detail and extensions a refusal answered with.' }) answer!: object | null;
+  @ApiProperty({ ...json, description: 'The detail and extensions a refusal answered with (a preview: its checks; a swept attempt: the sweeper and why).' })
+  answer!: object | null;
+  @ApiProperty({
+    ...json,
+    description: "The work note on the attempt's ServiceNow change: {state: pending|sending|sent|failed, tries, sentAt, lastError}; null when there is none.",
+  })
+  workNote!: object | null;
 }

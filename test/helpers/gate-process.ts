@@ -1,18 +1,25 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-// Two levels below the project root, like dist/, so the compiled gate finds prisma/migrations and config/ as it does.
-const BUILD_DIR = path.join(ROOT, '.test-dist');
+// At the project root, like dist/, so the compiled gate finds prisma/migrations and config/ as it does; one per test
+// worker, so two files building at once never write into each other's output.
+const BUILD_DIR = path.join(ROOT, `.test-dist-${process.pid}`);
 
-/** Compiles the gate as `npm run build` does, into .test-dist/, once per test file that needs a real process. */
+/** Compiles the gate as `npm run build` does, once per test file that needs a real process. */
 export async function buildGate(): Promise<string> {
   await promisify(execFile)(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR], {
     cwd: ROOT,
   });
   return path.join(BUILD_DIR, 'main.js');
+}
+
+export function removeBuild(): void {
+  rmSync(BUILD_DIR, { recursive: true, force: true });
 }
 
 /** The gate as its own process, `node main.js` as production starts it, killed by the test as Kubernetes would. */
@@ -48,5 +55,24 @@ export class GateProcess {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`the gate was not ready within 30 s:\n${this.output.join('')}`);
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Polls `probe` until it answers something, or fails naming what it waited for. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

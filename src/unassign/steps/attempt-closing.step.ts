@@ -1,9 +1,14 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SUCCESS_STATUS, type AttemptRecord, type EntryPoint, type TerminalOutcome } from '../../attempts/attempt';
 import type { AttemptDraft, AttemptSettlement } from '../../attempts/attempt-draft';
 import { AttemptRepository } from '../../attempts/attempt.repository';
 import { ProblemCode } from '../../http/problem-code';
 import type { ProblemError } from '../../http/problem.error';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/app-config.token';
+import type { ChangeTicket } from '../../tickets/change-ticket';
+import type { WorkNoteToWrite } from '../../tickets/work-notes/work-note';
+import { workNoteText } from '../../tickets/work-notes/work-note-text';
 import { auditUnavailable, type AttemptRefusal } from '../attempt-refusal';
 
 /** Outcomes where the gate itself said no; the others are Graph's answers to a request the gate allowed. */
@@ -25,7 +30,10 @@ const isGateRefusal = (outcome: TerminalOutcome, opened: boolean) => GATE_REFUSA
 export class AttemptClosing {
   private readonly logger = new Logger(AttemptClosing.name);
 
-  constructor(private readonly attempts: AttemptRepository) {}
+  constructor(
+    private readonly attempts: AttemptRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async succeeded(attempt: AttemptDraft, entryPoint: EntryPoint): Promise<void> {
     await this.settleQuietly(attempt, { outcome: 'succeeded', httpStatus: SUCCESS_STATUS[entryPoint], errorCode: null });
@@ -81,9 +89,18 @@ export class AttemptClosing {
    */
   private async settleQuietly(attempt: AttemptDraft, settlement: AttemptSettlement): Promise<void> {
     try {
-      await this.attempts.settle(attempt, settlement);
+      await this.attempts.settle(attempt, settlement, this.workNoteFor(attempt, settlement.outcome));
     } catch (error) {
       this.logger.error({ err: error, attemptId: attempt.id, outcome: settlement.outcome }, 'attempt outcome could not be recorded');
     }
+  }
+
+  /** An attempt that ended after it was forwarded under a change ticket leaves a note on that change. */
+  private workNoteFor(attempt: AttemptDraft, outcome: TerminalOutcome): WorkNoteToWrite | undefined {
+    const ticket = attempt.facts.ticketSnapshot as Partial<ChangeTicket> | null;
+    if (!this.config.tickets.workNotes.enabled || !attempt.forwarded || !ticket?.number) return undefined;
+    const body = workNoteText({ id: attempt.id, ...attempt.facts }, outcome);
+    if (ticket.source === 'servicenow' && ticket.externalId) return { kind: 'servicenow', changeNumber: ticket.number, changeSysId: ticket.externalId, body };
+    return ticket.source === 'local' ? { kind: 'local', changeNumber: ticket.number, body } : undefined;
   }
 }
