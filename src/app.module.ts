@@ -5,6 +5,8 @@ import { AttemptSweeper } from './attempts/sweeper/attempt-sweeper';
 import { AttemptsController } from './attempts/attempts.controller';
 import { authProviders } from './auth/auth.providers';
 import { MeController } from './auth/me.controller';
+import { DeviceLookup } from './devices/device-lookup.service';
+import { DevicesController } from './devices/devices.controller';
 import type { AppConfig } from './config/app-config';
 import { APP_CONFIG } from './config/app-config.token';
 import type { DatabaseConnection } from './database/database-connection';
@@ -20,8 +22,12 @@ import { GraphFacadeController } from './unassign/graph-facade.controller';
 import { UnassignController } from './unassign/unassign.controller';
 import { UnassignRequestParser } from './unassign/unassign-request';
 import { UnassignResourceAccountUseCase } from './unassign/unassign-resource-account.use-case';
+import { PreviewController } from './unassign/preview/preview.controller';
+import { PreviewUnassignUseCase } from './unassign/preview/preview-unassign.use-case';
 import { AttemptClosing } from './unassign/steps/attempt-closing.step';
 import { AttemptOpening } from './unassign/steps/attempt-opening.step';
+import { DeviceResolution } from './unassign/steps/device-resolution.step';
+import { TicketCheck } from './unassign/steps/ticket-check.step';
 import { RequestAdmission } from './unassign/steps/request-admission.step';
 import { rateLimitProviders } from './rate-limits/rate-limits.providers';
 import { metricsProviders } from './metrics/metrics.providers';
@@ -42,6 +48,8 @@ export class AppModule {
       module: AppModule,
       controllers: [
         UnassignController,
+        DevicesController,
+        PreviewController,
         GraphFacadeController,
         AttemptsController,
         MeController,
@@ -61,12 +69,16 @@ export class AppModule {
         AbilityFactory,
         AttemptRepository,
         AttemptSweeper,
+        DeviceLookup,
         ...rateLimitProviders(config),
         UnassignRequestParser,
         RequestAdmission,
         AttemptOpening,
+        DeviceResolution,
+        TicketCheck,
         AttemptClosing,
         UnassignResourceAccountUseCase,
+        PreviewUnassignUseCase,
       ],
     };
   }

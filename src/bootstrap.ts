@@ -36,6 +36,8 @@ export async function createGateApp(config: AppConfig, logger: Logger = createRo
   try {
     const adapter = new FastifyAdapter({
       bodyLimit: RAW_BODY_LIMIT_BYTES,
+      // Fastify refuses a longer path parameter itself (414, not problem+json, not recorded); ours are validated and recorded.
+      maxParamLength: 1024,
       trustProxy: config.trustProxy,
       genReqId: correlationIdFor,
       logger: false,

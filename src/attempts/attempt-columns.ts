@@ -12,7 +12,7 @@ const INSERTED = [
   'actorOid', 'actorTenantId', 'actorUpn', 'actorAppId', 'actorKind', 'actorRoles',
   'deviceSnapshot', 'changeTicket', 'ticketSnapshot', 'justification', 'breakGlass', 'decision', 'decisionReason',
   'graphStatus', 'graphErrorCode', 'graphErrorMessage', 'graphRequestId', 'graphClientRequestId', 'graphDurationMs',
-  'idempotencyKey', 'replayOf', 'reconciled', 'graphTries', 'answer',
+  'idempotencyKey', 'replayOf', 'reconciled', 'graphTries', 'answer', 'serialNumber',
 ] as const;
 
 /** What a step may learn after the in-flight row is written: settle updates these and the outcome, nothing else. */
@@ -74,6 +74,19 @@ const UPDATED = [...LEARNT_IN_FLIGHT, ...TERMINAL];
 export const SETTLE_ATTEMPT =
   `UPDATE attempts SET ${UPDATED.map((field, index) => `${columnOf(field)} = ${placeholder(field, index)}`).join(', ')} ` +
   `WHERE id = $${UPDATED.length + 1}::uuid AND outcome = 'in_flight'`;
+
+const afterSettle = (offset: number) => `$${UPDATED.length + 1 + offset}`;
+/**
+ * The outcome and the work note about it in one statement: a note exists exactly when its attempt has settled. For
+ * ServiceNow it goes into the outbox (sent after the answer); for the gate's own tickets it is written on the ticket.
+ */
+export const SETTLE_ATTEMPT_WITH_OUTBOX_NOTE =
+  `WITH settled AS (${SETTLE_ATTEMPT} RETURNING id) ` +
+  `INSERT INTO work_notes (id, attempt_id, change_number, change_sys_id, body) ` +
+  `SELECT ${afterSettle(1)}::uuid, settled.id, ${afterSettle(2)}::text, ${afterSettle(3)}::text, ${afterSettle(4)}::text FROM settled`;
+export const SETTLE_ATTEMPT_WITH_LOCAL_NOTE =
+  `WITH settled AS (${SETTLE_ATTEMPT} RETURNING id) ` +
+  `INSERT INTO local_change_ticket_notes (attempt_id, number, body) SELECT settled.id, ${afterSettle(1)}::text, ${afterSettle(2)}::text FROM settled`;
 
 type Row = Record<(typeof INSERTED)[number], unknown>;
 

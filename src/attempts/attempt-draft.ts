@@ -11,6 +11,7 @@ export interface AttemptStart {
   clientIp: string | null;
   userAgent: string | null;
   deviceId: string | null;
+  serialNumber?: string | null;
   policyVersion: string;
   simulated: boolean;
 }
@@ -47,6 +48,7 @@ export class AttemptDraft {
       clientIp: clip(start.clientIp, 100),
       userAgent: clip(start.userAgent, 500),
       deviceId: clip(start.deviceId, 100),
+      serialNumber: clip(start.serialNumber, 200),
       actorOid: null,
       actorTenantId: null,
       actorUpn: null,
@@ -96,6 +98,11 @@ export class AttemptDraft {
 
   recordDevice(snapshot: object): void {
     this.facts.deviceSnapshot = { ...snapshot };
+  }
+
+  /** The device a serial number resolved to. */
+  recordResolvedDevice(deviceId: string): void {
+    this.facts.deviceId = deviceId;
   }
 
   recordTicket(snapshot: object | null, breakGlass: boolean): void {

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ATTEMPT_OUTCOMES } from './attempt';
+import { ATTEMPT_OUTCOMES, ENTRY_POINTS } from './attempt';
 
 const text = { type: String, nullable: true };
 const int = { type: Number, nullable: true };
@@ -13,7 +13,7 @@ export class AttemptDto {
   @ApiProperty({ enum: ATTEMPT_OUTCOMES, enumName: 'AttemptOutcome' }) outcome!: string;
   @ApiProperty({ ...int, description: 'The HTTP status the gate answered with.' }) httpStatus!: number | null;
   @ApiProperty({ ...text, description: 'The problem code the gate answered with.' }) errorCode!: string | null;
-  @ApiProperty({ enum: ['v1', 'graph-facade'] }) entryPoint!: string;
+  @ApiProperty({ enum: ENTRY_POINTS }) entryPoint!: string;
   @ApiProperty({ description: 'Served by the simulated Graph tenant (development only).' }) simulated!: boolean;
   @ApiProperty() correlationId!: string;
   @ApiProperty(text) actorOid!: string | null;
@@ -25,6 +25,7 @@ export class AttemptDto {
   @ApiProperty(text) clientIp!: string | null;
   @ApiProperty(text) userAgent!: string | null;
   @ApiProperty(text) deviceId!: string | null;
+  @ApiProperty({ ...text, description: 'The serial number the caller named, for requests by serial.' }) serialNumber!: string | null;
   @ApiProperty({ ...json, description: 'The device as read from Graph before the action.' }) deviceSnapshot!: object | null;
   @ApiProperty(text) changeTicket!: string | null;
   @ApiProperty({ ...json, description: 'The change ticket as read when it was checked.' }) ticketSnapshot!: object | null;
@@ -50,5 +51,11 @@ export class AttemptDto {
     items: { type: 'object', additionalProperties: true },
   })
   graphTries!: object[] | null;
-  @ApiProperty({ ...json, description: 'The detail and extensions a refusal answered with.' }) answer!: object | null;
+  @ApiProperty({ ...json, description: 'The detail and extensions a refusal answered with (a preview: its checks; a swept attempt: the sweeper and why).' })
+  answer!: object | null;
+  @ApiProperty({
+    ...json,
+    description: "The work note on the attempt's ServiceNow change: {state: pending|sending|sent|failed, tries, sentAt, lastError}; null when there is none.",
+  })
+  workNote!: object | null;
 }

@@ -1,13 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DatabaseConnection } from '../database/database-connection';
 import { DATABASE_CONNECTION } from '../database/database.providers';
 import { PrismaClient, type Attempt as AttemptRow } from '../generated/prisma/client';
-import { storableValue } from '../database/storable';
+import { storableText, storableValue } from '../database/storable';
+import type { WorkNoteToWrite } from '../tickets/work-notes/work-note';
 import type { GraphTry } from '../graph/graph-client';
 import { noteAttempt } from '../http/request-context';
 import { GateTracer } from '../tracing/gate-tracer';
-import type { AttemptRecord, EntryPoint } from './attempt';
-import { INSERT_ATTEMPT, INSERT_ATTEMPT_CLAIMING_KEY, insertParameters, SETTLE_ATTEMPT, settleParameters } from './attempt-columns';
+import type { AttemptRecord } from './attempt';
+import {
+  INSERT_ATTEMPT,
+  INSERT_ATTEMPT_CLAIMING_KEY,
+  insertParameters,
+  SETTLE_ATTEMPT,
+  SETTLE_ATTEMPT_WITH_LOCAL_NOTE,
+  SETTLE_ATTEMPT_WITH_OUTBOX_NOTE,
+  settleParameters,
+} from './attempt-columns';
 import type { AttemptDraft, AttemptSettlement } from './attempt-draft';
 
 /** A request's claim on its Idempotency-Key: per caller, with what the request was, for as long as keys are kept. */
@@ -35,13 +45,19 @@ export interface StaleSettlement {
 
 const ONE_IN_FLIGHT_PER_DEVICE = 'attempts_one_in_flight_per_device';
 
-// Only a row still in flight moves, so a request that settles itself meanwhile keeps its own outcome.
+// Only a row still in flight moves, so a request that settles itself meanwhile keeps its own outcome; a ServiceNow
+// note about it joins the outbox in the same statement.
 const SETTLE_STALE = `
-  UPDATE attempts
-     SET outcome = $2::"AttemptOutcome", reconciled = $3, answer = $4::jsonb, settled_at = now(),
-         graph_tries = COALESCE(graph_tries, '[]'::jsonb) || $5::jsonb
-   WHERE id = $1::uuid AND outcome = 'in_flight'
-  RETURNING id`;
+  WITH settled AS (
+    UPDATE attempts
+       SET outcome = $2::"AttemptOutcome", reconciled = $3, answer = $4::jsonb, settled_at = now(),
+           graph_tries = COALESCE(graph_tries, '[]'::jsonb) || $5::jsonb
+     WHERE id = $1::uuid AND outcome = 'in_flight'
+    RETURNING id),
+  noted AS (
+    INSERT INTO work_notes (id, attempt_id, change_number, change_sys_id, body)
+    SELECT $6::uuid, settled.id, $7::text, $8::text, $9::text FROM settled WHERE $9::text IS NOT NULL)
+  SELECT id FROM settled`;
 
 /**
  * The only writer of attempts. Each write is one statement, committed before the caller moves on.
@@ -76,14 +92,37 @@ export class AttemptRepository {
     return { kind: 'opened' };
   }
 
-  /** Writes the terminal outcome: an update of the in-flight row, or one insert for a request refused before it. */
-  async settle(draft: AttemptDraft, settlement: AttemptSettlement): Promise<void> {
+  /**
+   * For a request by serial number, whose device is known only once the attempt is open: the in-flight row takes the
+   * device, under the same one-request-per-device index as a request by id.
+   */
+  async holdDevice(draft: AttemptDraft): Promise<'held' | 'device_busy'> {
+    try {
+      await this.write('attempt hold device', draft.id, () =>
+        this.database.sql.query(`UPDATE attempts SET device_id = $2 WHERE id = $1::uuid AND outcome = 'in_flight'`, [draft.id, draft.facts.deviceId]),
+      );
+      return 'held';
+    } catch (error) {
+      if (isUniqueViolationOf(error, ONE_IN_FLIGHT_PER_DEVICE)) return 'device_busy';
+      throw error;
+    }
+  }
+
+  /**
+   * Writes the terminal outcome: an update of the in-flight row, or one insert for a request refused before it.
+   * A work note about a forwarded attempt is written in the same statement.
+   */
+  async settle(draft: AttemptDraft, settlement: AttemptSettlement, note?: WorkNoteToWrite): Promise<void> {
     const terminal = { ...settlement, settledAt: new Date(), durationMs: draft.elapsedMs() };
-    await this.write(draft.opened ? 'attempt settle' : 'attempt insert', draft.id, () =>
-      draft.opened
-        ? this.database.sql.query(SETTLE_ATTEMPT, settleParameters(draft, terminal))
-        : this.database.sql.query(INSERT_ATTEMPT, insertParameters(draft, terminal)),
-    );
+    await this.write(draft.opened ? 'attempt settle' : 'attempt insert', draft.id, async () => {
+      if (!draft.opened) return this.database.sql.query(INSERT_ATTEMPT, insertParameters(draft, terminal));
+      const parameters = settleParameters(draft, terminal);
+      if (note?.kind === 'servicenow') {
+        return this.database.sql.query(SETTLE_ATTEMPT_WITH_OUTBOX_NOTE, [...parameters, randomUUID(), note.changeNumber, note.changeSysId, storableText(note.body)]);
+      }
+      if (note?.kind === 'local') return this.database.sql.query(SETTLE_ATTEMPT_WITH_LOCAL_NOTE, [...parameters, note.changeNumber, storableText(note.body)]);
+      return this.database.sql.query(SETTLE_ATTEMPT, parameters);
+    });
     noteAttempt(draft.id);
   }
 
@@ -102,21 +141,21 @@ export class AttemptRepository {
     return row && { attemptId: row.id, at: row.settledAt ?? row.receivedAt };
   }
 
-  async staleInFlight(olderThanMs: number, limit = 100): Promise<{ id: string; deviceId: string | null; entryPoint: EntryPoint }[]> {
+  async staleInFlight(olderThanMs: number, limit = 100): Promise<AttemptRecord[]> {
     const rows = await this.prisma.attempt.findMany({
       where: { outcome: 'in_flight', receivedAt: { lt: new Date(Date.now() - olderThanMs) } },
       orderBy: { receivedAt: 'asc' },
       take: limit,
-      select: { id: true, deviceId: true, entryPoint: true },
     });
-    return rows.map((row) => ({ ...row, entryPoint: row.entryPoint as EntryPoint }));
+    return rows.map(toRecord);
   }
 
   /** True when this call settled it (not the request itself, or another sweep, meanwhile). */
-  async settleStale(id: string, settlement: StaleSettlement): Promise<boolean> {
+  async settleStale(id: string, settlement: StaleSettlement, note?: Extract<WorkNoteToWrite, { kind: 'servicenow' }>): Promise<boolean> {
     const answer = JSON.stringify(storableValue({ settledBy: 'sweeper', detail: settlement.note }));
     const tries = JSON.stringify(storableValue(settlement.tries ?? []));
-    const rows = await this.write('attempt settle stale', id, () => this.database.sql.query(SETTLE_STALE, [id, settlement.outcome, settlement.reconciled, answer, tries]));
+    const noted = note ? [randomUUID(), note.changeNumber, note.changeSysId, storableText(note.body)] : [null, null, null, null];
+    const rows = await this.write('attempt settle stale', id, () => this.database.sql.query(SETTLE_STALE, [id, settlement.outcome, settlement.reconciled, answer, tries, ...noted]));
     return rows.length === 1;
   }
 

@@ -18,16 +18,22 @@ export const ATTEMPT_OUTCOMES = [
   'internal_error',
   'replayed',
   'request_conflict',
+  'previewed',
+  'ambiguous_device',
 ] as const;
 
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 export type TerminalOutcome = Exclude<AttemptOutcome, 'in_flight'>;
 
-/** Which door the request came through: our v1 contract or the Graph-compatible facade. */
-export type EntryPoint = 'v1' | 'graph-facade';
+/**
+ * Which door the request came through: our v1 contract by device id or by serial number, the Graph-compatible facade,
+ * or a preview (every check, nothing forwarded) by id or by serial.
+ */
+export const ENTRY_POINTS = ['v1', 'v1-by-serial', 'graph-facade', 'preview', 'preview-by-serial'] as const;
+export type EntryPoint = (typeof ENTRY_POINTS)[number];
 
 /** What each door answers on success: our JSON result, or Graph's own empty 204. */
-export const SUCCESS_STATUS: Record<EntryPoint, number> = { v1: 200, 'graph-facade': 204 };
+export const SUCCESS_STATUS: Record<EntryPoint, number> = { v1: 200, 'v1-by-serial': 200, 'graph-facade': 204, preview: 200, 'preview-by-serial': 200 };
 
 /** Every field of an attempt record, in the order the record lists them: what policy `fields` and conditions may name. */
 export const ATTEMPT_FIELDS = [
@@ -36,7 +42,7 @@ export const ATTEMPT_FIELDS = [
   'deviceId', 'deviceSnapshot', 'changeTicket', 'ticketSnapshot', 'justification', 'breakGlass',
   'decision', 'decisionReason', 'policyVersion',
   'graphStatus', 'graphErrorCode', 'graphErrorMessage', 'graphRequestId', 'graphClientRequestId', 'graphDurationMs', 'durationMs',
-  'idempotencyKey', 'replayOf', 'reconciled', 'graphTries', 'answer',
+  'idempotencyKey', 'replayOf', 'reconciled', 'graphTries', 'answer', 'serialNumber',
 ] as const satisfies readonly (keyof AttemptRecord)[];
 
 /** One request to unassign, as recorded: who, what, why, the decision, what Graph said, and when. */
@@ -61,6 +67,8 @@ export interface AttemptRecord {
   userAgent: string | null;
 
   deviceId: string | null;
+  /** The serial number the caller named, when it addressed the device by serial. */
+  serialNumber: string | null;
   deviceSnapshot: Record<string, unknown> | null;
 
   changeTicket: string | null;

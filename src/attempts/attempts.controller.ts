@@ -7,9 +7,9 @@ import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { ProblemCode } from '../http/problem-code';
 import { ProblemError } from '../http/problem.error';
 import { AbilityFactory } from '../policy/ability.factory';
-import type { AttemptRecord } from './attempt';
 import { AttemptDto } from './attempt.dto';
-import { attemptAsSeenBy } from './attempt-visibility';
+import { attemptAsSeenBy, type AttemptView } from './attempt-visibility';
+import { WorkNoteRepository } from '../tickets/work-notes/work-note.repository';
 import { AttemptRepository } from './attempt.repository';
 
 @ApiTags('attempts')
@@ -18,6 +18,7 @@ import { AttemptRepository } from './attempt.repository';
 export class AttemptsController {
   constructor(
     private readonly attempts: AttemptRepository,
+    private readonly workNotes: WorkNoteRepository,
     private readonly abilities: AbilityFactory,
   ) {}
 
@@ -26,7 +27,8 @@ export class AttemptsController {
     summary: 'An attempt as recorded. Callers read their own (per policy); audit readers read all.',
     description:
       "Fields a `read Attempt` rule does not list are left out. Graph's own error text, and the device of an attempt the " +
-      'reader may not unassign, are shown only to readers who may `diagnose` the attempt.',
+      'reader may not unassign, are shown only to readers who may `diagnose` the attempt. `workNote` is the state of the ' +
+      "note on the attempt's ServiceNow change (pending, sending, sent, failed), null when there is none.",
   })
   @ApiOkResponse({ type: AttemptDto })
   @ApiProblemResponses(ProblemCode.InvalidRequest, ProblemCode.Unauthenticated, ProblemCode.PolicyDenied, ProblemCode.AttemptNotFound)
@@ -34,7 +36,7 @@ export class AttemptsController {
     @Param('attemptId', new ParseUUIDPipe({ exceptionFactory: () => new ProblemError(ProblemCode.InvalidRequest, 'The attempt id must be a UUID.') }))
     attemptId: string,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<Partial<AttemptRecord>> {
+  ): Promise<Partial<AttemptView>> {
     const ability = this.abilities.forPrincipal(principal);
     if (ability.cannot('read', 'Attempt')) throw new ProblemError(ProblemCode.PolicyDenied, 'Your roles do not allow reading attempts.');
     const attempt = await this.attempts.findById(attemptId);
@@ -42,6 +44,6 @@ export class AttemptsController {
     if (!attempt || ability.cannot('read', subject('Attempt', { ...attempt }))) {
       throw new ProblemError(ProblemCode.AttemptNotFound, `No attempt ${attemptId} is visible to you.`);
     }
-    return attemptAsSeenBy(ability, attempt);
+    return attemptAsSeenBy(ability, attempt, await this.workNotes.stateOf(attemptId));
   }
 }

@@ -51,6 +51,11 @@ export const environmentSchema = z
     SERVICENOW_CLIENT_ID: z.string().min(1).optional(),
     SERVICENOW_CLIENT_SECRET: z.string().min(1).optional(),
     SERVICENOW_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+    SERVICENOW_WORK_NOTES: booleanFlag.optional(),
+    WORK_NOTES_MAX_TRIES: z.coerce.number().int().min(1).max(100).default(8),
+    WORK_NOTES_INTERVAL_MS: z.coerce.number().int().min(50).default(2000),
+    WORK_NOTES_RETRY_BASE_MS: z.coerce.number().int().min(10).default(5000),
+    WORK_NOTES_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),
 
     GRAPH_MODE: z.enum(['live', 'simulated']).optional(),
     GRAPH_BASE_URL: z.url().default('https://graph.microsoft.com/beta'),
@@ -129,6 +134,8 @@ export interface AppConfig extends ObservabilityConfig {
     cacheSeconds: number;
     /** A local ticket cannot be used by anyone who has written it. */
     separationOfDuties: boolean;
+    /** Notes on the change about each forwarded attempt: sent to ServiceNow from an outbox, or written on a local ticket. */
+    workNotes: { enabled: boolean; maxTries: number; intervalMs: number; retryBaseMs: number; leaseMs: number };
     serviceNow?: {
       instanceUrl: string;
       timeoutMs: number;
@@ -245,6 +252,13 @@ function toAppConfig(env: Environment): AppConfig {
       provider: serviceNowSelected(env) ? 'servicenow' : 'local',
       cacheSeconds: env.TICKET_CACHE_SECONDS,
       separationOfDuties: env.LOCAL_TICKETS_SEPARATION_OF_DUTIES ?? production,
+      workNotes: {
+        enabled: env.SERVICENOW_WORK_NOTES ?? serviceNowSelected(env),
+        maxTries: env.WORK_NOTES_MAX_TRIES,
+        intervalMs: env.WORK_NOTES_INTERVAL_MS,
+        retryBaseMs: env.WORK_NOTES_RETRY_BASE_MS,
+        leaseMs: env.WORK_NOTES_LEASE_MS,
+      },
       serviceNow: serviceNowSelected(env)
         ? {
             instanceUrl: env.SERVICENOW_INSTANCE_URL!.replace(/\/+$/, ''),

@@ -50,3 +50,9 @@ export function autopilotDeviceFrom(id: string, entity: Record<string, unknown>)
 export function hasResourceAccount(device: AutopilotDevice): boolean {
   return !!device.resourceName && device.resourceName.trim().length > 0;
 }
+
+/** Graph's `contains` also finds longer serials: only an exact match, ignoring case and surrounding blanks, counts. */
+export function exactSerialMatches(devices: AutopilotDevice[], serialNumber: string): AutopilotDevice[] {
+  const wanted = serialNumber.trim().toLowerCase();
+  return devices.filter((device) => device.serialNumber?.trim().toLowerCase() === wanted);
+}

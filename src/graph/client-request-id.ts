@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { currentRequestContext } from '../http/request-context';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The client-request-id every Graph call of a request carries: Graph wants a GUID, and Intune logs it as the Activity
- * ID. The request's own id when it is one, so the caller's id, our logs, the attempt and Intune's logs all agree.
+ * ID. The request's own id when it is one, so the caller's id, our logs, the attempt and Intune's logs all agree;
+ * otherwise one fresh GUID for the whole request.
  */
 export function clientRequestIdFor(requestId: string): string {
   return GUID.test(requestId) ? requestId : randomUUID();
+}
+
+/** The current request's client-request-id for Graph; a fresh GUID outside a request (the sweeper's reads). */
+export function currentClientRequestId(): string {
+  return currentRequestContext()?.graphClientRequestId ?? randomUUID();
 }

@@ -50,6 +50,8 @@ export abstract class GraphClient {
   /** True for the simulated tenant; stamped on every attempt it serves. */
   abstract readonly simulated: boolean;
   abstract getAutopilotDevice(deviceId: string, clientRequestId: string, options?: GraphCallOptions): Promise<GraphResult<AutopilotDevice>>;
+  /** The devices whose serial number contains this one, as Graph's `contains` filter finds them (not only exact ones). */
+  abstract listAutopilotDevicesBySerial(serialNumber: string, clientRequestId: string, options?: GraphCallOptions): Promise<GraphResult<AutopilotDevice[]>>;
   /**
    * Unassigns the resource account. `ok` with `reconciled` when the answer was lost but a read of the device showed
    * the account gone.

@@ -8,6 +8,7 @@ import { GraphTokenSource } from './graph-token-source';
 import type { GraphPacer, PacingDecision } from './resilience/graph-pacer';
 
 const DEVICES_PATH = '/deviceManagement/windowsAutopilotDeviceIdentities';
+const MAX_LIST_PAGES = 5;
 const TIMED_OUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -67,13 +68,7 @@ export class HttpGraphClient extends GraphClient {
 
   async getAutopilotDevice(deviceId: string, clientRequestId: string, options: GraphCallOptions = {}): Promise<GraphResult<AutopilotDevice>> {
     const sent = await this.send('GET', `${DEVICES_PATH}/${encodeURIComponent(deviceId)}`, clientRequestId, options);
-    if (!('response' in sent)) {
-      if (sent.failure === 'throttled') return { kind: 'throttled', retryAfterSeconds: sent.retryAfterSeconds, clientRequestId, durationMs: sent.durationMs };
-      if (sent.failure === 'timeout') return { kind: 'timeout', clientRequestId, durationMs: sent.durationMs, pacedMs: sent.pacedMs };
-      // A read that lost its answer changed nothing: it is simply unavailable.
-      const cause = sent.failure === 'unavailable' ? sent.cause : 'connection';
-      return { kind: 'unavailable', cause, reason: sent.reason, clientRequestId, durationMs: sent.durationMs };
-    }
+    if (!('response' in sent)) return readFailure(sent, clientRequestId);
     const { response, durationMs, pacedMs } = sent;
     const ids = { status: response.status, requestId: response.requestId, clientRequestId, durationMs, pacedMs };
     if (response.status >= 300) return graphError(response, ids);
@@ -83,13 +78,36 @@ export class HttpGraphClient extends GraphClient {
     return { kind: 'ok', ...ids, value: autopilotDeviceFrom(deviceId, response.body as Record<string, unknown>) };
   }
 
+  /** Graph's `contains` filter (it refuses `eq` on serialNumber), following its next links for a few pages. */
+  async listAutopilotDevicesBySerial(serialNumber: string, clientRequestId: string, options: GraphCallOptions = {}): Promise<GraphResult<AutopilotDevice[]>> {
+    const devices: AutopilotDevice[] = [];
+    let path: string | undefined = `${DEVICES_PATH}?$filter=${encodeURIComponent(`contains(serialNumber,${odataString(serialNumber)})`)}`;
+    let durationMs = 0;
+    for (let page = 0; path !== undefined && page < MAX_LIST_PAGES; page += 1) {
+      const sent = await this.send('GET', path, clientRequestId, options);
+      if (!('response' in sent)) return readFailure(sent, clientRequestId);
+      const { response } = sent;
+      durationMs += sent.durationMs;
+      const ids = { status: response.status, requestId: response.requestId, clientRequestId, durationMs, pacedMs: sent.pacedMs };
+      if (response.status >= 300) return graphError(response, ids);
+      const body = (response.body ?? {}) as { value?: unknown; '@odata.nextLink'?: unknown };
+      if (!Array.isArray(body.value)) return { kind: 'error', ...ids, code: 'InvalidResponse', message: 'Graph returned a list without value' };
+      for (const entity of body.value) {
+        if (entity !== null && typeof entity === 'object' && typeof (entity as { id?: unknown }).id === 'string') {
+          devices.push(autopilotDeviceFrom((entity as { id: string }).id, entity as Record<string, unknown>));
+        }
+      }
+      path = this.nextPath(body['@odata.nextLink']);
+      if (path === undefined) return { kind: 'ok', ...ids, value: devices };
+    }
+    return { kind: 'error', status: 200, clientRequestId, durationMs, code: 'TooManyMatches', message: `more than ${MAX_LIST_PAGES} pages of devices contain this serial number` };
+  }
+
   async unassignResourceAccount(deviceId: string, clientRequestId: string, options: GraphCallOptions = {}): Promise<GraphResult<void>> {
     const sent = await this.send('POST', `${DEVICES_PATH}/${encodeURIComponent(deviceId)}/unassignResourceAccountFromDevice`, clientRequestId, options);
     if (!('response' in sent)) {
-      if (sent.failure === 'throttled') return { kind: 'throttled', retryAfterSeconds: sent.retryAfterSeconds, clientRequestId, durationMs: sent.durationMs };
-      if (sent.failure === 'timeout') return { kind: 'timeout', clientRequestId, durationMs: sent.durationMs, pacedMs: sent.pacedMs };
-      if (sent.failure === 'unavailable') return { kind: 'unavailable', cause: sent.cause, reason: sent.reason, clientRequestId, durationMs: sent.durationMs };
-      return { kind: 'lost', reason: sent.reason, clientRequestId, durationMs: sent.durationMs, pacedMs: sent.pacedMs };
+      if (sent.failure === 'lost') return { kind: 'lost', reason: sent.reason, clientRequestId, durationMs: sent.durationMs, pacedMs: sent.pacedMs };
+      return readFailure(sent, clientRequestId);
     }
     const { response, durationMs, pacedMs } = sent;
     const ids = { status: response.status, requestId: response.requestId, clientRequestId, durationMs, pacedMs };
@@ -136,10 +154,37 @@ export class HttpGraphClient extends GraphClient {
     }
   }
 
+  /** Only a next link on Graph's own origin and path is followed: an answer must not send the gate's token elsewhere. */
+  private nextPath(link: unknown): string | undefined {
+    if (typeof link !== 'string') return undefined;
+    const url = new URL(link, this.origin);
+    if (url.origin !== this.origin || !url.pathname.startsWith(`${this.basePath}${DEVICES_PATH}`)) return undefined;
+    return `${url.pathname.slice(this.basePath.length)}${url.search}`;
+  }
+
   /** Waits for this request's token from the shared bucket, unless that wait would pass the call's deadline. */
   private pace(deadline = Date.now() + this.options.timeoutMs): Promise<PacingDecision> {
     return this.pacer ? this.pacer.acquire(deadline - Date.now()) : Promise.resolve({ granted: true, waitedMs: 0 });
   }
+}
+
+/** A try that got no usable answer. A read that lost its answer changed nothing: it is simply unavailable. */
+function readFailure(sent: Exclude<Sent, { response: GraphResponse }>, clientRequestId: string): GraphFailure {
+  switch (sent.failure) {
+    case 'throttled':
+      return { kind: 'throttled', retryAfterSeconds: sent.retryAfterSeconds, clientRequestId, durationMs: sent.durationMs };
+    case 'timeout':
+      return { kind: 'timeout', clientRequestId, durationMs: sent.durationMs, pacedMs: sent.pacedMs };
+    case 'unavailable':
+      return { kind: 'unavailable', cause: sent.cause, reason: sent.reason, clientRequestId, durationMs: sent.durationMs };
+    case 'lost':
+      return { kind: 'unavailable', cause: 'connection', reason: sent.reason, clientRequestId, durationMs: sent.durationMs };
+  }
+}
+
+/** An OData string literal: quoted, an inner quote doubled. */
+export function odataString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
 }
 
 function graphError(response: GraphResponse, ids: GraphExchange & { status: number }): GraphFailure {

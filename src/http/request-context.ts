@@ -5,6 +5,8 @@ import type { TraceSpan } from '../tracing/gate-tracer';
 /** What the gate learns about one request while it runs, for its log lines, its access line and its spans. */
 export interface RequestContext {
   readonly requestId: string;
+  /** What every Graph call of the request sends as client-request-id (see clientRequestIdFor). */
+  readonly graphClientRequestId: string;
   readonly span?: TraceSpan;
   caller?: Pick<Principal, 'oid' | 'appId'>;
   attemptId?: string;

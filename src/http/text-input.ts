@@ -24,7 +24,7 @@ export function visibleLength(text: string): number {
 /** Free text from a caller: well-formed, no control characters, at most `max` characters. */
 export const freeText = (max: number) =>
   z
-    .string()
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be text') })
     .max(max)
     .refine((value) => !CONTROL_CHARACTER.test(value), 'must not contain control characters')
     .refine((value) => value.isWellFormed(), 'must be well-formed Unicode');

@@ -28,7 +28,7 @@ describe(loadPolicyFile.name, () => {
       expect.arrayContaining(['Autopilot.ResourceAccount.Unassign', 'Autopilot.BreakGlass', 'Audit.Reader']),
     );
     expect(policy.roles.get('Autopilot.ResourceAccount.Unassign')).toContainEqual({
-      action: 'unassign',
+      action: ['read', 'unassign'],
       subject: 'AutopilotDevice',
       conditions: { groupTag: { $in: ['MTR-EU', 'MTR-US'] } },
     });

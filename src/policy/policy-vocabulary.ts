@@ -1,5 +1,5 @@
 import type { ForcedSubject, MongoAbility } from '@casl/ability';
-import { ATTEMPT_FIELDS } from '../attempts/attempt';
+import { ATTEMPT_VIEW_FIELDS } from '../attempts/attempt-visibility';
 import { AUTOPILOT_DEVICE_FIELDS } from '../graph/autopilot-device';
 import { LOCAL_TICKET_FIELDS } from '../tickets/local/local-ticket-fields';
 
@@ -16,7 +16,7 @@ export type PolicySubject = (typeof POLICY_SUBJECTS)[number];
  */
 export const SUBJECT_FIELDS: Record<PolicySubject, readonly string[]> = {
   AutopilotDevice: AUTOPILOT_DEVICE_FIELDS,
-  Attempt: ATTEMPT_FIELDS,
+  Attempt: ATTEMPT_VIEW_FIELDS,
   ChangeTicket: ['number'],
   LocalChangeTicket: LOCAL_TICKET_FIELDS,
 };

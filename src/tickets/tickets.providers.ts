@@ -7,22 +7,32 @@ import { ChangeTicketChecker } from './change-ticket-checker.service';
 import { LocalTicketProvider } from './local/local-ticket.provider';
 import { LocalTicketRepository } from './local/local-ticket.repository';
 import { MeasuredTicketProvider } from './measured-ticket.provider';
+import { ServiceNowTableClient } from './servicenow/servicenow-table-client';
 import { ServiceNowTicketProvider } from './servicenow/servicenow-ticket.provider';
 import { TicketProvider } from './ticket-provider';
+import { workNoteProviders } from './work-notes/work-notes.providers';
 
 export function ticketProviders(tickets: AppConfig['tickets']): Provider[] {
   const cached = (provider: TicketProvider) => (tickets.cacheSeconds > 0 ? new CachingTicketProvider(provider, tickets.cacheSeconds * 1000) : provider);
   const serviceNow = tickets.serviceNow;
-  const provider: Provider = {
-    provide: TicketProvider,
-    inject: [LocalTicketRepository, GateMetrics, GateTracer],
-    useFactory: (repository: LocalTicketRepository, metrics: GateMetrics, tracer: GateTracer) => {
-      const source =
-        tickets.provider === 'servicenow' && serviceNow
-          ? new ServiceNowTicketProvider(serviceNow.instanceUrl, serviceNow.credentials, serviceNow.timeoutMs)
-          : new LocalTicketProvider(repository);
-      return cached(new MeasuredTicketProvider(source, tickets.provider, metrics, tracer));
-    },
-  };
-  return [provider, LocalTicketRepository, ChangeTicketChecker];
+  const measured = (provider: TicketProvider, metrics: GateMetrics, tracer: GateTracer) =>
+    cached(new MeasuredTicketProvider(provider, tickets.provider, metrics, tracer));
+  const providers: Provider[] =
+    tickets.provider === 'servicenow' && serviceNow
+      ? [
+          { provide: ServiceNowTableClient, useValue: new ServiceNowTableClient(serviceNow.instanceUrl, serviceNow.credentials, serviceNow.timeoutMs) },
+          {
+            provide: TicketProvider,
+            inject: [ServiceNowTableClient, GateMetrics, GateTracer],
+            useFactory: (client: ServiceNowTableClient, metrics: GateMetrics, tracer: GateTracer) => measured(new ServiceNowTicketProvider(client), metrics, tracer),
+          },
+        ]
+      : [
+          {
+            provide: TicketProvider,
+            inject: [LocalTicketRepository, GateMetrics, GateTracer],
+            useFactory: (repository: LocalTicketRepository, metrics: GateMetrics, tracer: GateTracer) => measured(new LocalTicketProvider(repository), metrics, tracer),
+          },
+        ];
+  return [...providers, LocalTicketRepository, ChangeTicketChecker, ...workNoteProviders(tickets)];
 }

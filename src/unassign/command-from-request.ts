@@ -1,15 +1,13 @@
 import type { FastifyRequest } from 'fastify';
-import { clientRequestIdFor } from '../graph/client-request-id';
 import type { UnassignResourceAccountCommand } from './unassign-resource-account.command';
 
-type RequestPart = Pick<UnassignResourceAccountCommand, 'authorization' | 'correlationId' | 'graphClientRequestId' | 'clientIp' | 'userAgent' | 'idempotencyKey'>;
+type RequestPart = Pick<UnassignResourceAccountCommand, 'authorization' | 'correlationId' | 'clientIp' | 'userAgent' | 'idempotencyKey'>;
 
 /** The parts of the command both entry points take the same way from the HTTP request. */
 export function requestPart(request: FastifyRequest): RequestPart {
   return {
     authorization: request.headers.authorization,
     correlationId: request.id,
-    graphClientRequestId: clientRequestIdFor(request.id),
     clientIp: request.ip ?? null,
     userAgent: request.headers['user-agent'] ?? null,
     idempotencyKey: singleHeader(request.headers['idempotency-key']),

@@ -10,6 +10,7 @@ const GRAPH_CODES: Partial<Record<ProblemCode, string>> = {
   [ProblemCode.PolicyDenied]: 'Forbidden',
   [ProblemCode.DeviceNotFound]: 'ResourceNotFound',
   [ProblemCode.NothingToUnassign]: 'Conflict',
+  [ProblemCode.AmbiguousDevice]: 'Conflict',
   [ProblemCode.IdempotencyConflict]: 'Conflict',
   [ProblemCode.RequestInProgress]: 'Conflict',
   [ProblemCode.ChangeTicketRejected]: 'ChangeTicketRejected',

@@ -4,10 +4,9 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/app-config.token';
 import { parseWithSchema, readJsonBody } from '../http/json-body';
 import { decodeHeaderText, freeText, visibleLength } from '../http/text-input';
+import { deviceIdTarget, serialNumberTarget, type DeviceTarget } from '../devices/device-target';
 import { ProblemCode } from '../http/problem-code';
 import { ProblemError } from '../http/problem.error';
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const JUSTIFICATION_MIN_VISIBLE = 10;
 
@@ -22,7 +21,9 @@ export const unassignBodySchema = z
 
 /** What the caller asked for, however it was sent (v1 JSON body or Graph facade headers). */
 export interface UnassignRequestInput {
-  deviceIds: string[];
+  /** The device by id (the facade's deployment-profile path names two; the last is the device), or by serial. */
+  deviceIds?: string[];
+  serialNumber?: string;
   body?: { raw: unknown; contentType?: string };
   headers?: { changeTicket?: string; justification?: string };
   /** The Idempotency-Key header, on either entry point. */
@@ -30,7 +31,7 @@ export interface UnassignRequestInput {
 }
 
 export interface UnassignRequest {
-  deviceId: string;
+  target: DeviceTarget;
   changeTicket?: string;
   justification: string;
   idempotencyKey?: string;
@@ -55,32 +56,53 @@ export class UnassignRequestParser {
   }
 }
 
-export function parseUnassignRequest(input: UnassignRequestInput, rules: UnassignRequestRules): UnassignRequest {
-  const badId = input.deviceIds.find((id) => !GUID.test(id));
-  if (badId !== undefined) throw new ProblemError(ProblemCode.InvalidRequest, 'The device id must be a GUID.', { errors: [{ path: 'deviceId', message: 'must be a GUID' }] });
+type FieldError = { path: string; message: string };
 
+/** Every problem with the request at once: the device, the key, each field, the ticket's pattern and presence. */
+export function parseUnassignRequest(input: UnassignRequestInput, rules: UnassignRequestRules): UnassignRequest {
+  const errors: FieldError[] = [];
+  const collect = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof ProblemError) || error.code !== ProblemCode.InvalidRequest || !Array.isArray(error.extensions.errors)) throw error;
+      errors.push(...(error.extensions.errors as FieldError[]));
+      return undefined;
+    }
+  };
+  const target = collect(() => (input.serialNumber === undefined ? deviceIdTarget(...(input.deviceIds ?? [])) : serialNumberTarget(input.serialNumber)));
   if (input.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
-    throw invalid('Idempotency-Key', 'must be 1 to 255 visible ASCII characters');
+    errors.push({ path: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' });
   }
-  const fields = input.body ? readJsonBody(input.body.raw, input.body.contentType) : fromHeaders(input.headers ?? {});
-  const { changeTicket, justification } = parseWithSchema(unassignBodySchema, fields);
-  if (changeTicket !== undefined && !rules.ticketPattern.test(changeTicket)) {
-    throw invalid('changeTicket', `must match ${rules.ticketPattern.source}`);
+  // A body that is not JSON at all (wrong media type, too large, malformed) is its own problem, answered alone.
+  const fields = input.body ? readJsonBody(input.body.raw, input.body.contentType) : collect(() => fromHeaders(input.headers ?? {}));
+  const parsed = fields === undefined ? undefined : collect(() => parseWithSchema(unassignBodySchema, fields));
+  const changeTicket = parsed?.changeTicket;
+  if (parsed?.changeTicket !== undefined && !rules.ticketPattern.test(parsed.changeTicket)) {
+    errors.push({ path: 'changeTicket', message: `must match ${rules.ticketPattern.source}` });
   }
-  if (changeTicket === undefined && rules.ticketRequired) {
-    throw invalid('changeTicket', 'is required (only break-glass callers may omit it)');
-  }
-  return { deviceId: input.deviceIds.at(-1)!.toLowerCase(), changeTicket, justification, idempotencyKey: input.idempotencyKey };
+  const ticketGiven = fields !== null && typeof fields === 'object' && (fields as { changeTicket?: unknown }).changeTicket !== undefined;
+  if (!ticketGiven && rules.ticketRequired) errors.push({ path: 'changeTicket', message: 'is required (only break-glass callers may omit it)' });
+  if (errors.length > 0) throw invalidRequest(input.body ? errors : errors.map(asHeaderError));
+  return { target: target!, changeTicket, justification: parsed!.justification, idempotencyKey: input.idempotencyKey };
+}
+
+/** On the facade the caller sent headers, not body fields: the problems name those. */
+const HEADER_NAMES: Record<string, string> = { changeTicket: 'X-Change-Ticket', justification: 'X-Justification' };
+function asHeaderError(error: FieldError): FieldError {
+  const header = Object.hasOwn(HEADER_NAMES, error.path) ? HEADER_NAMES[error.path] : undefined;
+  return header ? { path: header, message: error.message.replace(error.path, header) } : error;
+}
+
+function invalidRequest(errors: FieldError[]): ProblemError {
+  return new ProblemError(ProblemCode.InvalidRequest, errors.map((error) => `${error.path}: ${error.message}`).join('; '), { errors });
 }
 
 /** The facade's headers: X-Justification may carry UTF-8 (RFC 8187 `UTF-8''...` or raw bytes). */
 function fromHeaders(headers: NonNullable<UnassignRequestInput['headers']>): Record<string, string | undefined> {
   if (headers.justification === undefined) return { ...headers };
   const justification = decodeHeaderText(headers.justification);
-  if (justification === undefined) throw invalid('justification', "X-Justification is not valid percent-encoded UTF-8 (UTF-8''...)");
+  if (justification === undefined) throw invalidRequest([{ path: 'justification', message: "is not valid percent-encoded UTF-8 (UTF-8''...)" }]);
   return { ...headers, justification };
 }
 
-function invalid(path: string, message: string): ProblemError {
-  return new ProblemError(ProblemCode.InvalidRequest, `${path}: ${message}`, { errors: [{ path, message }] });
-}

@@ -6,8 +6,6 @@ export interface UnassignResourceAccountCommand extends UnassignRequestInput {
   entryPoint: EntryPoint;
   authorization?: string;
   correlationId: string;
-  /** Sent as client-request-id on every Graph call of this request (a GUID). */
-  graphClientRequestId: string;
   clientIp: string | null;
   userAgent: string | null;
 }

@@ -1,20 +1,21 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { subject } from '@casl/ability';
 import { AttemptDraft } from '../attempts/attempt-draft';
 import type { Principal } from '../auth/principal';
 import { hasResourceAccount, type AutopilotDevice } from '../graph/autopilot-device';
+import { currentClientRequestId } from '../graph/client-request-id';
 import { GraphClient, type GraphResult } from '../graph/graph-client';
 import { ProblemCode } from '../http/problem-code';
 import { ProblemError } from '../http/problem.error';
 import { AbilityFactory } from '../policy/ability.factory';
+import { decideUnassign } from '../policy/device-decision';
 import type { AppAbility } from '../policy/policy-vocabulary';
-import { ChangeTicketChecker } from '../tickets/change-ticket-checker.service';
-import { TicketProviderUnavailableError } from '../tickets/ticket-provider';
 import { AttemptRefusal, refusalForGraphFailure, refuse } from './attempt-refusal';
 import { AttemptClosing } from './steps/attempt-closing.step';
 import { AttemptOpening } from './steps/attempt-opening.step';
+import { DeviceResolution } from './steps/device-resolution.step';
 import { refusedAnswerOf, succeededAnswerOf } from './steps/replayed-answer';
 import { RequestAdmission } from './steps/request-admission.step';
+import { TicketCheck } from './steps/ticket-check.step';
 import type { UnassignAnswer, UnassignResourceAccountCommand } from './unassign-resource-account.command';
 import type { UnassignRequest } from './unassign-request';
 
@@ -32,7 +33,8 @@ export class UnassignResourceAccountUseCase {
   constructor(
     private readonly admission: RequestAdmission,
     private readonly opening: AttemptOpening,
-    private readonly tickets: ChangeTicketChecker,
+    private readonly devices: DeviceResolution,
+    private readonly tickets: TicketCheck,
     private readonly graph: GraphClient,
     private readonly closing: AttemptClosing,
     abilities: AbilityFactory,
@@ -46,7 +48,8 @@ export class UnassignResourceAccountUseCase {
       correlationId: command.correlationId,
       clientIp: command.clientIp,
       userAgent: command.userAgent,
-      deviceId: command.deviceIds.at(-1) ?? null,
+      deviceId: command.deviceIds?.at(-1) ?? null,
+      serialNumber: command.serialNumber ?? null,
       policyVersion: this.policyVersion,
       simulated: this.graph.simulated,
     });
@@ -69,19 +72,20 @@ export class UnassignResourceAccountUseCase {
       return { succeeded: succeededAnswerOf(opening.original), replayed: true };
     }
 
-    const device = await this.readDevice(request.deviceId, command.graphClientRequestId, attempt);
+    const device = await this.devices.resolve(request.target, attempt, { holdDevice: true });
+    const deviceId = device.id.toLowerCase();
     this.authorizeDevice(ability, device, attempt);
-    if (!hasResourceAccount(device)) throw await this.nothingToUnassign(request.deviceId);
+    if (!hasResourceAccount(device)) throw await this.nothingToUnassign(deviceId);
     await this.checkTicket(request, device, breakGlass, caller, attempt);
 
-    const result = await this.forward(request.deviceId, command.graphClientRequestId, attempt);
+    const result = await this.forward(deviceId, attempt);
     await this.closing.succeeded(attempt, command.entryPoint);
     return {
       replayed: false,
       succeeded: {
         attemptId: attempt.id,
         outcome: 'succeeded',
-        deviceId: request.deviceId,
+        deviceId,
         changeTicket: request.changeTicket ?? null,
         breakGlass,
         simulated: this.graph.simulated,
@@ -90,28 +94,13 @@ export class UnassignResourceAccountUseCase {
     };
   }
 
-  private async readDevice(deviceId: string, clientRequestId: string, attempt: AttemptDraft): Promise<AutopilotDevice> {
-    const result = await this.graph.getAutopilotDevice(deviceId, clientRequestId);
-    attempt.recordGraph(result);
-    if (result.kind !== 'ok') throw refusalForGraphFailure(result, deviceId);
-    attempt.recordDevice(result.value);
-    // The action goes to the id the caller asked for (a validated GUID), never to one Graph's answer supplies.
-    if (result.value.id.toLowerCase() !== deviceId) {
-      throw refuse('graph_failed', ProblemCode.GraphError, 'Microsoft Graph answered with another device than the one asked for; nothing was forwarded.');
-    }
-    return result.value;
-  }
-
   private authorizeDevice(ability: AppAbility, device: AutopilotDevice, attempt: AttemptDraft): void {
-    const target = subject('AutopilotDevice', { ...device });
-    const rule = ability.relevantRuleFor('unassign', target);
-    if (!rule || rule.inverted) {
+    const decision = decideUnassign(ability, device);
+    if (!decision.allowed) {
       // The caller learns no attribute of a device outside their scope; the record keeps the rule for auditors.
-      throw refuse('policy_denied', ProblemCode.PolicyDenied, 'The policy does not allow you to unassign this device.').withAuditReason(
-        rule?.reason ? `denied by ${rule.reason}` : `no rule allows unassign on a device with groupTag ${device.groupTag ?? '(none)'}`,
-      );
+      throw refuse('policy_denied', ProblemCode.PolicyDenied, 'The policy does not allow you to unassign this device.').withAuditReason(decision.auditReason);
     }
-    attempt.recordDecision('allowed', rule.reason ?? 'allowed by policy');
+    attempt.recordDecision('allowed', decision.auditReason);
   }
 
   /** Names the device's last successful unassign, so a client that lost its answer can tell "already done". */
@@ -122,29 +111,21 @@ export class UnassignResourceAccountUseCase {
   }
 
   private async checkTicket(request: UnassignRequest, device: AutopilotDevice, breakGlass: boolean, caller: Principal, attempt: AttemptDraft): Promise<void> {
-    if (breakGlass) {
-      attempt.recordTicket(null, true);
+    const verdict = await this.tickets.judge(request.changeTicket, device, breakGlass, caller, attempt);
+    if (verdict.kind === 'bypassed') {
       attempt.recordDecision('allowed', `${attempt.facts.decisionReason}; change ticket check bypassed (break-glass)`);
-      return;
-    }
-    let check;
-    try {
-      check = await this.tickets.check(request.changeTicket!, device, caller);
-    } catch (error) {
-      if (!(error instanceof TicketProviderUnavailableError)) throw error;
+    } else if (verdict.kind === 'unavailable') {
       const detail = `Change ${request.changeTicket} could not be checked: the change ticket system did not answer usably; nothing was forwarded.`;
-      throw refuse('ticket_unavailable', ProblemCode.TicketProviderUnavailable, detail).withAuditReason(`change ticket system: ${error.message}`);
-    }
-    attempt.recordTicket(check.ticket, false);
-    if (check.rejections.length > 0) {
-      const detail = `Change ${request.changeTicket} does not allow this action: ${check.rejections.map((r) => r.code).join(', ')}.`;
-      throw refuse('ticket_rejected', ProblemCode.ChangeTicketRejected, detail, { reasons: check.rejections });
+      throw refuse('ticket_unavailable', ProblemCode.TicketProviderUnavailable, detail).withAuditReason(`change ticket system: ${verdict.reason}`);
+    } else if (verdict.rejections.length > 0) {
+      const detail = `Change ${request.changeTicket} does not allow this action: ${verdict.rejections.map((r) => r.code).join(', ')}.`;
+      throw refuse('ticket_rejected', ProblemCode.ChangeTicketRejected, detail, { reasons: verdict.rejections });
     }
   }
 
-  private async forward(deviceId: string, clientRequestId: string, attempt: AttemptDraft): Promise<GraphResult<void> & { kind: 'ok' }> {
+  private async forward(deviceId: string, attempt: AttemptDraft): Promise<GraphResult<void> & { kind: 'ok' }> {
     attempt.forwarded = true;
-    const result = await this.graph.unassignResourceAccount(deviceId, clientRequestId);
+    const result = await this.graph.unassignResourceAccount(deviceId, currentClientRequestId());
     attempt.recordGraph(result);
     if (result.kind !== 'ok') throw refusalForGraphFailure(result, deviceId);
     return result;

@@ -8,7 +8,7 @@ import { IDEMPOTENT_REPLAYED } from '../http/problem-response';
 import { requestPart } from './command-from-request';
 import { UnassignBodyDto, UnassignResultDto } from './unassign-result.dto';
 import { UnassignResourceAccountUseCase } from './unassign-resource-account.use-case';
-import type { UnassignSucceeded } from './unassign-resource-account.command';
+import type { UnassignResourceAccountCommand, UnassignSucceeded } from './unassign-resource-account.command';
 
 export const UNASSIGN_REFUSALS = [
   ProblemCode.InvalidRequest,
@@ -59,18 +59,45 @@ export class UnassignController {
   @ApiHeader(IDEMPOTENCY_KEY_HEADER)
   @ApiOkResponse({ type: UnassignResultDto, description: 'Graph answered 204: the resource account was unassigned.' })
   @ApiProblemResponses(...UNASSIGN_REFUSALS)
-  async execute(
+  execute(
     @Param('deviceId') deviceId: string,
     @Body() body: unknown,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<UnassignSucceeded> {
-    const answer = await this.unassign.execute({
-      ...requestPart(request),
-      entryPoint: 'v1',
-      deviceIds: [deviceId],
-      body: { raw: body, contentType: request.headers['content-type'] },
-    });
+    return this.run({ entryPoint: 'v1', deviceIds: [deviceId] }, body, request, reply);
+  }
+
+  @Post('by-serial/:serialNumber/unassign-resource-account')
+  @HttpCode(200)
+  @AuthenticatedByUseCase()
+  @ApiOperation({
+    summary: 'Unassign the resource account from the Windows Autopilot device with this serial number',
+    description:
+      "The serial is looked up in Graph (contains, then exact matches only, ignoring case and surrounding blanks): exactly one " +
+      'device goes on exactly as by id (the attempt records the serial and the device it resolved to); none is 404 ' +
+      'DEVICE_NOT_FOUND; several is 409 AMBIGUOUS_DEVICE with the candidate ids, and nothing is forwarded.',
+  })
+  @ApiBody({ type: UnassignBodyDto })
+  @ApiHeader(IDEMPOTENCY_KEY_HEADER)
+  @ApiOkResponse({ type: UnassignResultDto, description: 'Graph answered 204: the resource account was unassigned.' })
+  @ApiProblemResponses(...UNASSIGN_REFUSALS, ProblemCode.AmbiguousDevice)
+  executeBySerial(
+    @Param('serialNumber') serialNumber: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<UnassignSucceeded> {
+    return this.run({ entryPoint: 'v1-by-serial', serialNumber }, body, request, reply);
+  }
+
+  private async run(
+    target: Pick<UnassignResourceAccountCommand, 'entryPoint' | 'deviceIds' | 'serialNumber'>,
+    body: unknown,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<UnassignSucceeded> {
+    const answer = await this.unassign.execute({ ...requestPart(request), ...target, body: { raw: body, contentType: request.headers['content-type'] } });
     if (answer.replayed) void reply.header(IDEMPOTENT_REPLAYED, 'true');
     return answer.succeeded;
   }

@@ -130,8 +130,13 @@ function partialIndexPredicates(schema: string): Map<string, string> {
   return new Map([...found].map(([, name, predicate]) => [name, normalizePredicate(predicate)]));
 }
 
+/** Postgres prints a predicate its own way: casts added, LIKE as ~~. */
 function normalizePredicate(predicate: string): string {
-  return predicate.replace(/::("[^"]+"|\w+)/g, '').replace(/[()\s]/g, '');
+  return predicate
+    .replace(/\bNOT LIKE\b/gi, '!~~')
+    .replace(/\bLIKE\b/gi, '~~')
+    .replace(/::("[^"]+"|\w+)/g, '')
+    .replace(/[()\s]/g, '');
 }
 
 function expectedShape(datamodel: DMMF.Datamodel, schema: string): DatabaseShape {

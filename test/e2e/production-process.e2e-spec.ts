@@ -8,7 +8,7 @@ import { environmentSchema } from '../../src/config/app-config';
 import { aTeamsRoom } from '../factories/devices';
 import { anOpenChange, aTicketNumber } from '../factories/tickets';
 import { GateHarness } from '../helpers/gate-harness';
-import { buildGate, freePort, GateProcess, removeGateBuild, runGate } from '../helpers/gate-process';
+import { buildGate, freePort, GateProcess, removeBuild, runGate } from '../helpers/gate-process';
 import { parsePrometheusText, valueOf } from '../helpers/prometheus-text';
 import { JUSTIFICATION, UNASSIGNER } from '../helpers/unassign-calls';
 
@@ -40,7 +40,7 @@ describe('the gate as production runs it (node dist/main.js)', () => {
   }, 120_000);
   afterAll(async () => {
     await harness?.close();
-    await removeGateBuild(mainJs);
+    removeBuild();
   });
 
   it('writes only JSON lines to stdout, and serves /metrics on METRICS_PORT only, on HOST', async () => {

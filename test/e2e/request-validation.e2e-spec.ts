@@ -90,6 +90,29 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account request vali
     expect(response.body.errors).toEqual([{ path: 'justification', message: expect.stringContaining('at least 10 characters') }]);
   });
 
+  it('lists every problem at once: an empty body names both the ticket and the justification', async () => {
+    const deviceId = anUnassignableDevice();
+
+    const response = await post(deviceId).send({});
+
+    await expectInvalidRequestRecorded(response, deviceId, 400, 'INVALID_REQUEST');
+    expect(response.body.errors).toEqual([
+      { path: 'justification', message: 'is required' },
+      { path: 'changeTicket', message: expect.stringContaining('is required') },
+    ]);
+  });
+
+  it('lists a bad device id, a bad key and a bad ticket together', async () => {
+    const response = await harness.http
+      .post(UNASSIGN_PATH('not-a-guid'))
+      .set('authorization', `Bearer ${caller}`)
+      .set('idempotency-key', 'with space')
+      .send({ changeTicket: 'NOPE', justification: JUSTIFICATION });
+
+    expectProblem(response, 400, 'INVALID_REQUEST');
+    expect(response.body.errors.map((error: { path: string }) => error.path)).toEqual(['deviceId', 'Idempotency-Key', 'changeTicket']);
+  });
+
   it('rejects a justification of 1001 characters', async () => {
     const deviceId = anUnassignableDevice();
 

@@ -29,7 +29,7 @@ export interface RecordedGraphRequest {
   receivedAt: number;
 }
 
-export type GraphRequestKind = 'read' | 'unassign';
+export type GraphRequestKind = 'read' | 'unassign' | 'list';
 
 /**
  * A one-shot answer for the next request of a kind.
@@ -51,6 +51,9 @@ export interface FakeGraphServerOptions {
 }
 
 const DEVICE_ROUTE = /^\/beta\/deviceManagement\/windowsAutopilotDeviceIdentities\/([^/]+)$/i;
+const DEVICES_ROUTE = /^\/beta\/deviceManagement\/windowsAutopilotDeviceIdentities$/i;
+// Graph supports only contains() on serialNumber; an eq filter is refused with 400 (issue 7's finding).
+const CONTAINS_SERIAL = /^contains\(serialNumber,'((?:[^']|'')*)'\)$/;
 const UNASSIGN_ROUTE =
   /^\/beta\/deviceManagement\/windowsAutopilotDeviceIdentities\/([^/]+)(?:\/deploymentProfile\/assignedDevices\/([^/]+))?\/unassignResourceAccountFromDevice$/i;
 
@@ -88,7 +91,9 @@ interface Exchange {
 export class FakeGraphServer {
   readonly requests: RecordedGraphRequest[] = [];
   private readonly devices = new Map<string, FakeAutopilotDevice>();
-  private readonly scripted: Record<GraphRequestKind, ScriptedGraphResponse[]> = { read: [], unassign: [] };
+  private readonly scripted: Record<GraphRequestKind, ScriptedGraphResponse[]> = { read: [], unassign: [], list: [] };
+  /** How many devices one page of a list holds; the rest come through @odata.nextLink. */
+  listPageSize = 100;
   private readonly delays = new PendingDelays();
 
   private constructor(
@@ -142,6 +147,7 @@ export class FakeGraphServer {
     this.requests.length = 0;
     this.scripted.read.length = 0;
     this.scripted.unassign.length = 0;
+    this.scripted.list.length = 0;
   }
 
   async close(): Promise<void> {
@@ -173,13 +179,36 @@ export class FakeGraphServer {
     const pathname = new URL(path, this.origin).pathname;
     const read = req.method === 'GET' ? DEVICE_ROUTE.exec(pathname) : null;
     const unassign = req.method === 'POST' ? UNASSIGN_ROUTE.exec(pathname) : null;
-    if (read) await this.answer('read', exchange, decodeURIComponent(read[1]));
+    if (req.method === 'GET' && DEVICES_ROUTE.test(pathname)) await this.list(exchange);
+    else if (read) await this.answer('read', exchange, decodeURIComponent(read[1]));
     else if (unassign) await this.answer('unassign', exchange, decodeURIComponent(unassign[2] ?? unassign[1]));
     else
       this.sendError(exchange, {
         status: 400,
         message: `Resource not found for the segment '${pathname.split('/').pop()}'.`,
       });
+  }
+
+  private async list(exchange: Exchange): Promise<void> {
+    const scripted = this.scripted.list.shift();
+    if (scripted?.delayMs) await this.delays.sleep(scripted.delayMs);
+    if (scripted && scripted.status >= 400) return this.sendError(exchange, scripted);
+    const query = new URL(exchange.path, this.origin).searchParams;
+    const filter = CONTAINS_SERIAL.exec(query.get('$filter') ?? '');
+    if (!filter) {
+      return this.sendError(exchange, { status: 400, code: 'BadRequest', message: 'Invalid filter clause: only contains(serialNumber, ...) is supported' });
+    }
+    const wanted = filter[1].replaceAll("''", "'").toLowerCase();
+    const matching = [...this.devices.values()].filter((device) => device.serialNumber.toLowerCase().includes(wanted));
+    const skip = Number(query.get('$skiptoken') ?? 0);
+    const page = matching.slice(skip, skip + this.listPageSize).map((device) => this.deviceEntity(device));
+    const next = skip + this.listPageSize < matching.length ? new URL(exchange.path, this.origin) : undefined;
+    next?.searchParams.set('$skiptoken', String(skip + this.listPageSize));
+    this.send(exchange, 200, scripted?.headers, {
+      '@odata.context': `${this.baseUrl}/$metadata#deviceManagement/windowsAutopilotDeviceIdentities`,
+      value: page,
+      ...(next ? { '@odata.nextLink': next.toString() } : {}),
+    });
   }
 
   private async answer(kind: GraphRequestKind, exchange: Exchange, deviceId: string): Promise<void> {

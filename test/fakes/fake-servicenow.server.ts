@@ -52,6 +52,14 @@ export interface ScriptedServiceNowResponse {
   delayMs?: number;
   rawBody?: { contentType: string; text: string };
   stallMidBody?: boolean;
+  /** Do the work (a PATCH's note is written), then answer this much later: a client that gives up or dies meanwhile. */
+  delayAnswerMs?: number;
+}
+
+/** A work note as ServiceNow keeps it: a sys_journal_field row. */
+export interface JournalEntry {
+  elementId: string;
+  value: string;
 }
 
 interface Field {
@@ -75,7 +83,7 @@ const STATE_LABELS: Record<string, string> = {
   '4': 'Canceled',
 };
 const TABLE_ROUTE = /^\/api\/now\/(?:v[12]\/)?table\/([^/]+)(?:\/([^/]+))?$/;
-const QUERY_TERM = /^([A-Za-z_][\w.]*)(!=|=)(.*)$/;
+const QUERY_TERM = /^([A-Za-z_][\w.]*?)(!=|=|LIKE)(.*)$/;
 const ERRORS: Record<number, [message: string, detail: string | null]> = {
   400: ['Invalid request', null],
   401: ['User Not Authenticated', 'Required to provide Auth information'],
@@ -87,7 +95,7 @@ const ERRORS: Record<number, [message: string, detail: string | null]> = {
 
 export class FakeServiceNowServer {
   readonly requests: RecordedServiceNowRequest[] = [];
-  private readonly tables: Record<string, Row[]> = { change_request: [], task_ci: [] };
+  private readonly tables: Record<string, Row[]> = { change_request: [], task_ci: [], sys_journal_field: [] };
   private readonly ciSysIds = new Map<string, string>();
   private readonly accessTokens = new Set<string>();
   private readonly scripted: ScriptedServiceNowResponse[] = [];
@@ -136,6 +144,11 @@ export class FakeServiceNowServer {
   }
 
   /** Makes every issued OAuth token invalid, as if it had expired. */
+  /** The work notes written on a change, oldest first. */
+  workNotes(changeSysId: string): string[] {
+    return this.tables.sys_journal_field.filter((row) => row.element_id.value === changeSysId && row.element.value === 'work_notes').map((row) => row.value.value);
+  }
+
   expireAccessTokens(): void {
     this.accessTokens.clear();
   }
@@ -177,6 +190,7 @@ export class FakeServiceNowServer {
     const [, table, sysId] = route;
     const rows = ownEntry(this.tables, table);
     if (!rows) return sendError(res, 400, {}, [`Invalid table ${table}`, null]);
+    if (req.method === 'PATCH' && sysId) return this.patch(res, table, sysId, body, headers, scripted);
     if (req.method !== 'GET') return sendError(res, 405, {}, ['Method not supported by this fake', null]);
     if (sysId) {
       const row = rows.find((candidate) => candidate.sys_id.value === sysId);
@@ -187,6 +201,31 @@ export class FakeServiceNowServer {
     const limit = Number(query.sysparm_limit ?? 10000);
     const page = matching.slice(offset, offset + limit).map((row) => this.render(row, query));
     sendJson(res, 200, { result: page }, { 'X-Total-Count': String(matching.length) });
+  }
+
+  /** A PATCH of work_notes adds a journal entry, as ServiceNow does; the field itself reads back empty. */
+  private async patch(res: ServerResponse, table: string, sysId: string, body: string, headers: Record<string, string>, scripted?: ScriptedServiceNowResponse): Promise<void> {
+    const row = ownEntry(this.tables, table)?.find((candidate) => candidate.sys_id.value === sysId);
+    if (!row) return sendError(res, 404);
+    let fields: Record<string, unknown>;
+    try {
+      fields = JSON.parse(body) as Record<string, unknown>;
+    } catch {
+      return sendError(res, 400);
+    }
+    if (typeof fields.work_notes === 'string' && fields.work_notes !== '') {
+      this.tables.sys_journal_field.push({
+        sys_id: plain(newSysId()),
+        element: plain('work_notes'),
+        element_id: plain(sysId),
+        name: plain(table),
+        value: plain(fields.work_notes),
+      });
+    }
+    if (scripted?.delayAnswerMs) await this.delays.sleep(scripted.delayAnswerMs);
+    if (res.destroyed) return;
+    if (headers['x-no-response-body'] === 'true') return void res.writeHead(200).end();
+    sendJson(res, 200, { result: this.render(row, {}) });
   }
 
   private issueToken(res: ServerResponse, body: string): void {
@@ -319,6 +358,7 @@ function matches(sysparmQuery: string): (row: Row) => boolean {
     terms.every(([, name, operator, value]) => {
       const field = ownEntry(row, name);
       if (!field) return true;
+      if (operator === 'LIKE') return field.value.includes(value);
       return operator === '=' ? field.value === value : field.value !== value;
     });
 }

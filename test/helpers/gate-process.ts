@@ -1,35 +1,25 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+// At the project root, like dist/, so the compiled gate finds prisma/migrations and config/ as it does; one per test
+// worker, so two files building at once never write into each other's output.
+const BUILD_DIR = path.join(ROOT, `.test-dist-${process.pid}`);
 
-/**
- * Compiles the gate as `npm run build` does, once per test file that needs a real process, into a directory of this
- * worker's own (test files run in parallel) directly below the project root, like dist/, so the compiled gate finds
- * prisma/migrations and config/ as it does. Remove it with removeGateBuild.
- */
+/** Compiles the gate as `npm run build` does, once per test file that needs a real process. */
 export async function buildGate(): Promise<string> {
-  const buildDir = path.join(ROOT, `.test-dist-${process.pid}`);
-  await promisify(execFile)(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', buildDir], {
+  await promisify(execFile)(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR], {
     cwd: ROOT,
   });
-  return path.join(buildDir, 'main.js');
+  return path.join(BUILD_DIR, 'main.js');
 }
 
-export async function removeGateBuild(mainJs: string | undefined): Promise<void> {
-  if (mainJs) await rm(path.dirname(mainJs), { recursive: true, force: true });
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+export function removeBuild(): void {
+  rmSync(BUILD_DIR, { recursive: true, force: true });
 }
 
 /** What a process wrote, each stream apart, and how it ended. */
@@ -65,16 +55,15 @@ export class GateProcess {
     readonly metricsUrl: string,
   ) {
     this.exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      this.output.push(chunk.toString());
-      this.stdout.push(chunk.toString());
-    });
-    child.stderr!.on('data', (chunk: Buffer) => {
-      this.output.push(chunk.toString());
-      this.stderr.push(chunk.toString());
-    });
+    for (const [stream, own] of [[child.stdout!, this.stdout], [child.stderr!, this.stderr]] as const) {
+      stream.on('data', (chunk: Buffer) => {
+        this.output.push(chunk.toString());
+        own.push(chunk.toString());
+      });
+    }
   }
 
+  /** Listens on `port`, and for /metrics on a free port of its own (never the default 9464: test files run in parallel). */
   static async start(mainJs: string, env: Record<string, string>, port: number): Promise<GateProcess> {
     const metricsPort = await freePort();
     const child = spawn(process.execPath, [mainJs], {
@@ -100,5 +89,24 @@ export class GateProcess {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`the gate was not ready within 30 s:\n${this.output.join('')}`);
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Polls `probe` until it answers something, or fails naming what it waited for. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

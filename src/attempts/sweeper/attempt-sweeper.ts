@@ -8,6 +8,10 @@ import { hasResourceAccount } from '../../graph/autopilot-device';
 import { GraphClient } from '../../graph/graph-client';
 import { GateMetrics } from '../../metrics/gate-metrics';
 import { InboundRateLimiter } from '../../rate-limits/inbound-rate-limiter';
+import type { ChangeTicket } from '../../tickets/change-ticket';
+import type { WorkNoteToWrite } from '../../tickets/work-notes/work-note';
+import { workNoteText } from '../../tickets/work-notes/work-note-text';
+import type { AttemptRecord } from '../attempt';
 import { AttemptRepository, type StaleSettlement } from '../attempt.repository';
 
 // Any constant unlike Prisma's 72707369 and the tests' template lock.
@@ -83,13 +87,20 @@ export class AttemptSweeper implements OnApplicationBootstrap, BeforeApplication
     let settled = 0;
     for (const attempt of stale) {
       const settlement = await this.settlementFor(attempt.deviceId);
-      if (await this.attempts.settleStale(attempt.id, settlement)) {
+      if (await this.attempts.settleStale(attempt.id, settlement, this.workNoteFor(attempt, settlement.outcome))) {
         settled += 1;
         this.metrics.attemptSettled(settlement.outcome, attempt.entryPoint, 'sweeper');
       }
       this.logger.warn({ attemptId: attempt.id, outcome: settlement.outcome }, 'stale in-flight attempt settled by the sweeper');
     }
     return settled;
+  }
+
+  /** A swept attempt checked against a ServiceNow change may have been forwarded: its change gets a note too. */
+  private workNoteFor(attempt: AttemptRecord, outcome: string): Extract<WorkNoteToWrite, { kind: 'servicenow' }> | undefined {
+    const ticket = attempt.ticketSnapshot as Partial<ChangeTicket> | null;
+    if (!this.config.tickets.workNotes.enabled || ticket?.source !== 'servicenow' || !ticket.number || !ticket.externalId) return undefined;
+    return { kind: 'servicenow', changeNumber: ticket.number, changeSysId: ticket.externalId, body: workNoteText(attempt, outcome) };
   }
 
   private async settlementFor(deviceId: string | null): Promise<StaleSettlement> {

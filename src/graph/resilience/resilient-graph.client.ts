@@ -44,6 +44,11 @@ export class ResilientGraphClient extends GraphClient {
     return this.call('read', deadline, clientRequestId, () => this.inner.getAutopilotDevice(deviceId, clientRequestId, { deadline }));
   }
 
+  listAutopilotDevicesBySerial(serialNumber: string, clientRequestId: string): Promise<GraphResult<AutopilotDevice[]>> {
+    const deadline = Date.now() + this.settings.callDeadlineMs;
+    return this.call('read', deadline, clientRequestId, () => this.inner.listAutopilotDevicesBySerial(serialNumber, clientRequestId, { deadline }));
+  }
+
   async unassignResourceAccount(deviceId: string, clientRequestId: string): Promise<GraphResult<void>> {
     const deadline = Date.now() + this.settings.callDeadlineMs;
     const tries: GraphTry[] = [];

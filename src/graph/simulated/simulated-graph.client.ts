@@ -18,6 +18,12 @@ export class SimulatedGraphClient extends GraphClient {
     return { kind: 'ok', status: 200, value: { ...device }, requestId: randomUUID(), clientRequestId, durationMs: 0 };
   }
 
+  async listAutopilotDevicesBySerial(serialNumber: string, clientRequestId: string): Promise<GraphResult<AutopilotDevice[]>> {
+    const wanted = serialNumber.toLowerCase();
+    const value = this.listDevices().filter((device) => device.serialNumber?.toLowerCase().includes(wanted));
+    return { kind: 'ok', status: 200, value, requestId: randomUUID(), clientRequestId, durationMs: 0 };
+  }
+
   async unassignResourceAccount(deviceId: string, clientRequestId: string): Promise<GraphResult<void>> {
     const device = this.devices.get(deviceId.toLowerCase());
     if (!device) return this.notFound(deviceId, clientRequestId);

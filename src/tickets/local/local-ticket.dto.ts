@@ -34,4 +34,6 @@ export class LocalChangeTicketDto extends LocalChangeTicketInputDto {
   @ApiProperty({ enum: ['local'] }) source!: 'local';
   @ApiPropertyOptional({ type: [String], description: 'Everyone who has written the ticket (tenant/oid); none of them may use it where separation of duties applies.' })
   writtenBy?: string[];
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'Work notes: one per forwarded attempt checked against the ticket ({attemptId, writtenAt, body}).' })
+  workNotes?: object[];
 }

@@ -56,7 +56,7 @@ export class LocalTicketsController {
   @ApiOperation({ summary: 'Read a change ticket kept by the gate. Needs read on LocalChangeTicket; `fields` of the rule limit the answer.' })
   @ApiOkResponse({ type: LocalChangeTicketDto })
   @ApiProblemResponses(ProblemCode.InvalidRequest, ProblemCode.Unauthenticated, ProblemCode.PolicyDenied, ProblemCode.ChangeTicketNotFound)
-  async find(@Param('number') number: string, @CurrentPrincipal() principal: Principal): Promise<Partial<ChangeTicket>> {
+  async find(@Param('number') number: string, @CurrentPrincipal() principal: Principal): Promise<Partial<ChangeTicket & { workNotes: unknown[] }>> {
     const ability = this.abilities.forPrincipal(principal);
     if (ability.cannot('read', 'LocalChangeTicket')) throw denied('read');
     this.validateNumber(number);
@@ -65,7 +65,8 @@ export class LocalTicketsController {
     if (!ticket || ability.cannot('read', subject('LocalChangeTicket', { ...ticket }))) {
       throw new ProblemError(ProblemCode.ChangeTicketNotFound, `No local change ticket ${number} is visible to you.`);
     }
-    return readableFields(ability, 'LocalChangeTicket', ticket, [...LOCAL_TICKET_FIELDS, 'source', 'writtenBy']);
+    const shown = { ...ticket, workNotes: await this.tickets.notesOf(number) };
+    return readableFields(ability, 'LocalChangeTicket', shown, [...LOCAL_TICKET_FIELDS, 'source', 'writtenBy', 'workNotes']);
   }
 
   private validateNumber(number: string): void {

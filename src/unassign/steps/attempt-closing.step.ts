@@ -1,10 +1,15 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SUCCESS_STATUS, type AttemptRecord, type EntryPoint, type TerminalOutcome } from '../../attempts/attempt';
 import type { AttemptDraft, AttemptSettlement } from '../../attempts/attempt-draft';
 import { AttemptRepository } from '../../attempts/attempt.repository';
 import { ProblemCode } from '../../http/problem-code';
 import type { ProblemError } from '../../http/problem.error';
 import { GateMetrics, type RateLimitReason } from '../../metrics/gate-metrics';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/app-config.token';
+import type { ChangeTicket } from '../../tickets/change-ticket';
+import type { WorkNoteToWrite } from '../../tickets/work-notes/work-note';
+import { workNoteText } from '../../tickets/work-notes/work-note-text';
 import { auditUnavailable, type AttemptRefusal } from '../attempt-refusal';
 
 /** Outcomes where the gate itself said no; the others are Graph's answers to a request the gate allowed. */
@@ -31,6 +36,7 @@ export class AttemptClosing {
 
   constructor(
     private readonly attempts: AttemptRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: GateMetrics,
   ) {}
 
@@ -73,6 +79,13 @@ export class AttemptClosing {
     }
   }
 
+  /** A preview always answers 200; its checks are kept with it, for the flow to read back. */
+  async previewed(attempt: AttemptDraft, wouldSucceed: boolean, answer: Record<string, unknown>): Promise<void> {
+    attempt.recordDecision(wouldSucceed ? 'allowed' : 'denied', wouldSucceed ? 'every check passed' : 'at least one check failed');
+    attempt.recordAnswer(answer);
+    await this.settleQuietly(attempt, { outcome: 'previewed', httpStatus: 200, errorCode: null });
+  }
+
   lastSucceededFor(deviceId: string): Promise<{ attemptId: string; at: Date } | null> {
     return this.attempts.lastSucceededFor(deviceId);
   }
@@ -83,15 +96,24 @@ export class AttemptClosing {
    */
   private async settleQuietly(attempt: AttemptDraft, settlement: AttemptSettlement): Promise<void> {
     try {
-      await this.settle(attempt, settlement);
+      await this.settle(attempt, settlement, this.workNoteFor(attempt, settlement.outcome));
     } catch (error) {
       this.logger.error({ err: error, attemptId: attempt.id, outcome: settlement.outcome }, 'attempt outcome could not be recorded');
     }
   }
 
   /** Counted once written: an outcome the database did not take is settled, and counted, by the sweeper later. */
-  private async settle(attempt: AttemptDraft, settlement: AttemptSettlement): Promise<void> {
-    await this.attempts.settle(attempt, settlement);
+  private async settle(attempt: AttemptDraft, settlement: AttemptSettlement, note?: WorkNoteToWrite): Promise<void> {
+    await this.attempts.settle(attempt, settlement, note);
     this.metrics.attemptSettled(settlement.outcome, attempt.facts.entryPoint, 'request');
+  }
+
+  /** An attempt that ended after it was forwarded under a change ticket leaves a note on that change. */
+  private workNoteFor(attempt: AttemptDraft, outcome: TerminalOutcome): WorkNoteToWrite | undefined {
+    const ticket = attempt.facts.ticketSnapshot as Partial<ChangeTicket> | null;
+    if (!this.config.tickets.workNotes.enabled || !attempt.forwarded || !ticket?.number) return undefined;
+    const body = workNoteText({ id: attempt.id, ...attempt.facts }, outcome);
+    if (ticket.source === 'servicenow' && ticket.externalId) return { kind: 'servicenow', changeNumber: ticket.number, changeSysId: ticket.externalId, body };
+    return ticket.source === 'local' ? { kind: 'local', changeNumber: ticket.number, body } : undefined;
   }
 }

@@ -7,7 +7,7 @@ import { principalKey, type Principal } from '../../auth/principal';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/app-config.token';
 import { ProblemCode } from '../../http/problem-code';
-import { auditUnavailable, refuse } from '../attempt-refusal';
+import { auditUnavailable, refuse, type AttemptRefusal } from '../attempt-refusal';
 import type { UnassignRequest } from '../unassign-request';
 
 /** How long a caller should wait before asking again about a request still in flight. */
@@ -40,7 +40,7 @@ export class AttemptOpening {
     }
     if (result.kind === 'opened') return result;
     if (result.kind === 'device_busy') {
-      throw inProgress(`Another request for device ${request.deviceId} is in flight; retry once it has settled. Nothing was forwarded.`);
+      throw inProgress('Another request for this device is in flight; retry once it has settled. Nothing was forwarded.');
     }
     const holder = result.holder;
     if (holder === null || holder.attempt.outcome === 'in_flight') {
@@ -54,12 +54,22 @@ export class AttemptOpening {
     return { kind: 'replay', original: holder.attempt };
   }
 
+  /** A preview holds no key and no device: it never forwards. Fail closed all the same, before its reads. */
+  async openPreview(attempt: AttemptDraft): Promise<void> {
+    try {
+      await this.attempts.open(attempt);
+    } catch (error) {
+      this.logger.error({ err: error, attemptId: attempt.id }, 'attempt could not be recorded; nothing read');
+      throw auditUnavailable();
+    }
+  }
+
   private claimFor(request: UnassignRequest, caller: Principal, entryPoint: EntryPoint): IdempotencyClaim {
     // Keys are the caller's own: the same key from another caller is another key.
     const keyId = asUuid(createHash('sha256').update(`${principalKey(caller)}\u0000${request.idempotencyKey}`).digest());
     // The request is what it asks for, wherever it came in: the door, the device, the ticket, the justification.
     const fingerprint = createHash('sha256')
-      .update(JSON.stringify([entryPoint, request.deviceId, request.changeTicket ?? null, request.justification]))
+      .update(JSON.stringify([entryPoint, request.target, request.changeTicket ?? null, request.justification]))
       .digest('hex');
     return { keyId, fingerprint, ttlMs: this.config.resilience.idempotencyTtlMs };
   }
@@ -71,6 +81,6 @@ function asUuid(digest: Buffer): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-function inProgress(detail: string) {
+export function inProgress(detail: string): AttemptRefusal {
   return refuse('request_conflict', ProblemCode.RequestInProgress, detail, { retryAfterSeconds: IN_PROGRESS_RETRY_AFTER_SECONDS });
 }

@@ -37,12 +37,18 @@ export class RequestAdmission {
   ) {}
 
   async admit(command: UnassignResourceAccountCommand, attempt: AttemptDraft): Promise<AdmittedRequest> {
+    const admitted = await this.identify(command, attempt);
+    if (!mayUnassignAnyDevice(admitted)) {
+      throw refuse('policy_denied', ProblemCode.PolicyDenied, `Roles [${admitted.caller.roles.join(', ')}] allow no unassign at all.`);
+    }
+    return admitted;
+  }
+
+  /** Who is calling, not too often, asking validly: what a preview needs before it runs its checks. */
+  async identify(command: UnassignResourceAccountCommand, attempt: AttemptDraft): Promise<AdmittedRequest> {
     const caller = await this.authenticate(command, attempt);
     const ability = this.abilities.forPrincipal(caller);
     const request = this.validate(command, attempt, ability);
-    if (ability.cannot('unassign', 'AutopilotDevice')) {
-      throw refuse('policy_denied', ProblemCode.PolicyDenied, `Roles [${caller.roles.join(', ')}] allow no unassign at all.`);
-    }
     return { caller, ability, request, breakGlass: bypassesTicketChecks(ability, request.changeTicket) };
   }
 
@@ -75,6 +81,10 @@ export class RequestAdmission {
       throw error;
     }
   }
+}
+
+export function mayUnassignAnyDevice({ ability }: AdmittedRequest): boolean {
+  return ability.can('unassign', 'AutopilotDevice');
 }
 
 function rateLimited(verdict: RateLimitVerdict, reason: 'ip_limit' | 'caller_limit', recorded: boolean): AttemptRefusal {

@@ -1,24 +1,13 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aTeamsRoom } from '../../factories/devices';
 import { anOpenChange, aTicketNumber } from '../../factories/tickets';
 import { GateHarness } from '../../helpers/gate-harness';
 import { attemptsFor, graphTrafficFor } from '../../helpers/gate-observations';
-import { buildGate, freePort, GateProcess, removeGateBuild } from '../../helpers/gate-process';
+import { buildGate, freePort, GateProcess, removeBuild, until } from '../../helpers/gate-process';
 import { JUSTIFICATION, UNASSIGNER } from '../../helpers/unassign-calls';
 
 // The sweeper runs often and takes rows in flight for over 1.5 s here (the Graph call deadline is 1 s).
 const RECOVERY = { SWEEP_STALE_AFTER_MS: '1500', SWEEP_INTERVAL_MS: '250', GRAPH_CALL_DEADLINE_MS: '1000', GRAPH_TIMEOUT_MS: '5000' };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 // Real Postgres only: PGlite is one process's database by design, so a gate process and the test cannot share one.
 describe.runIf(process.env.DATABASE_URL)('a gate process killed or stopped in the middle of a call (real Postgres only)', () => {
@@ -64,7 +53,7 @@ describe.runIf(process.env.DATABASE_URL)('a gate process killed or stopped in th
   afterAll(async () => {
     for (const gate of gates) gate.kill('SIGKILL');
     await harness?.close();
-    await removeGateBuild(mainJs);
+    removeBuild();
   });
 
   it('settles, through the sweeper of the restarted gate, a call whose gate was killed after Graph had it', async () => {
