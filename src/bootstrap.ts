@@ -37,7 +37,8 @@ export async function createGateApp(config: AppConfig, logger: Logger = createRo
     const adapter = new FastifyAdapter({
       bodyLimit: RAW_BODY_LIMIT_BYTES,
       // Fastify refuses a longer path parameter itself (414, not problem+json, not recorded); ours are validated and recorded.
-      maxParamLength: 1024,
+      // Inside routerOptions: as a top-level option Fastify 5 prints a deprecation warning (FSTDEP022) at every start.
+      routerOptions: { maxParamLength: 1024 },
       trustProxy: config.trustProxy,
       genReqId: correlationIdFor,
       logger: false,
