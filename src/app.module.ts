@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AttemptRepository } from './attempts/attempt.repository';
 import { AttemptsController } from './attempts/attempts.controller';
+import { auditControllers, auditProviders } from './audit/audit.providers';
 import { authProviders } from './auth/auth.providers';
 import { MeController } from './auth/me.controller';
 import type { AppConfig } from './config/app-config';
@@ -38,6 +39,7 @@ export class AppModule {
         MeController,
         HealthController,
         ...(config.tickets.provider === 'local' ? [LocalTicketsController] : []),
+        ...auditControllers,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
@@ -51,6 +53,7 @@ export class AppModule {
         AttemptRepository,
         UnassignRequestParser,
         UnassignResourceAccountUseCase,
+        ...auditProviders(config.audit),
       ],
     };
   }

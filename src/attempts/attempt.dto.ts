@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ATTEMPT_OUTCOMES } from './attempt';
+import { ATTEMPT_OUTCOMES, ENTRY_POINTS } from './attempt';
 
 const text = { type: String, nullable: true };
 const int = { type: Number, nullable: true };
@@ -13,7 +13,7 @@ export class AttemptDto {
   @ApiProperty({ enum: ATTEMPT_OUTCOMES, enumName: 'AttemptOutcome' }) outcome!: string;
   @ApiProperty({ ...int, description: 'The HTTP status the gate answered with.' }) httpStatus!: number | null;
   @ApiProperty({ ...text, description: 'The problem code the gate answered with.' }) errorCode!: string | null;
-  @ApiProperty({ enum: ['v1', 'graph-facade'] }) entryPoint!: string;
+  @ApiProperty({ enum: ENTRY_POINTS }) entryPoint!: string;
   @ApiProperty({ description: 'Served by the simulated Graph tenant (development only).' }) simulated!: boolean;
   @ApiProperty() correlationId!: string;
   @ApiProperty(text) actorOid!: string | null;
@@ -40,4 +40,8 @@ export class AttemptDto {
   @ApiProperty(text) graphClientRequestId!: string | null;
   @ApiProperty(int) graphDurationMs!: number | null;
   @ApiProperty(int) durationMs!: number | null;
+  @ApiProperty({ ...int, description: 'Position in the tamper-evident chain; null until the attempt is settled and sealed.' }) seq!: number | null;
+  @ApiProperty({ ...text, description: 'hash of the record at seq - 1 (64 zeros for the first).' }) prevHash!: string | null;
+  @ApiProperty({ ...text, description: 'sha256(prevHash || canonical JSON of this record), lowercase hex (README: "Tamper evidence").' })
+  hash!: string | null;
 }

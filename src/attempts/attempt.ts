@@ -18,7 +18,8 @@ export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 export type TerminalOutcome = Exclude<AttemptOutcome, 'in_flight'>;
 
 /** Which door the request came through: our v1 contract or the Graph-compatible facade. */
-export type EntryPoint = 'v1' | 'graph-facade';
+export const ENTRY_POINTS = ['v1', 'graph-facade'] as const;
+export type EntryPoint = (typeof ENTRY_POINTS)[number];
 
 /** What each door answers on success: our JSON result, or Graph's own empty 204. */
 export const SUCCESS_STATUS: Record<EntryPoint, number> = { v1: 200, 'graph-facade': 204 };
@@ -64,3 +65,16 @@ export interface AttemptRecord {
   graphDurationMs: number | null;
   durationMs: number | null;
 }
+
+/** Where a settled attempt sits in the tamper-evident chain (src/audit/chain): null until the sealer reaches it. */
+export interface ChainLink {
+  seq: number | null;
+  prevHash: string | null;
+  hash: string | null;
+}
+
+/** The chain's own columns: never part of what a hash covers, never written by AttemptRepository. */
+export const CHAIN_FIELDS = ['seq', 'prevHash', 'hash'] as const satisfies readonly (keyof ChainLink)[];
+
+/** An attempt as the database holds it. */
+export type StoredAttempt = AttemptRecord & ChainLink;

@@ -11,6 +11,7 @@ const PRODUCTION: Record<string, string> = {
   AZURE_TENANT_ID: '99999999-aaaa-4bbb-8ccc-000000000099',
   AZURE_CLIENT_ID: '88888888-aaaa-4bbb-8ccc-000000000088',
   AZURE_CLIENT_SECRET: 'secret',
+  AUDIT_SIGNING_KEY_FILE: '/run/secrets/audit-signing-key.pem',
 };
 
 const SERVICENOW = { SERVICENOW_INSTANCE_URL: 'https://contoso.service-now.com/' };
@@ -63,13 +64,34 @@ describe(loadAppConfig.name, () => {
   it('refuses production without an issuer and with the simulated Graph, naming both variables', () => {
     const message = refusalOf({ NODE_ENV: 'production' });
 
-    expect(namedVariables(message)).toEqual(['AUTH_ISSUER', 'GRAPH_MODE']);
+    expect(namedVariables(message)).toEqual(['AUDIT_SIGNING_KEY_FILE', 'AUTH_ISSUER', 'GRAPH_MODE']);
   });
 
   it('refuses production with live Graph but no credentials, naming every bad variable', () => {
     const message = refusalOf({ NODE_ENV: 'production', GRAPH_MODE: 'live' });
 
-    expect(namedVariables(message)).toEqual(['AUTH_ISSUER', 'AZURE_CLIENT_ID', 'AZURE_TENANT_ID']);
+    expect(namedVariables(message)).toEqual(['AUDIT_SIGNING_KEY_FILE', 'AUTH_ISSUER', 'AZURE_CLIENT_ID', 'AZURE_TENANT_ID']);
+  });
+
+  it('refuses production without a key to sign the audit checkpoints', () => {
+    const { AUDIT_SIGNING_KEY_FILE: _, ...withoutKey } = PRODUCTION;
+
+    expect(namedVariables(refusalOf(withoutKey))).toEqual(['AUDIT_SIGNING_KEY_FILE']);
+  });
+
+  it('reads the audit settings, with their defaults', () => {
+    expect(loadAppConfig({}).audit).toEqual({
+      signingKeyFile: undefined,
+      dataDir: './.data',
+      sealIntervalMs: 1000,
+      checkpointEvery: 1000,
+      checkpointIntervalMs: 3_600_000,
+      retention: { days: 2557, job: false, intervalMs: 3_600_000 },
+    });
+    expect(loadAppConfig({ AUDIT_RETENTION_JOB: 'true', AUDIT_RETENTION_DAYS: '3650', AUDIT_SEAL_INTERVAL_MS: '0' }).audit).toMatchObject({
+      sealIntervalMs: 0,
+      retention: { days: 3650, job: true },
+    });
   });
 
   it('refuses production that asks for the simulated Graph explicitly', () => {

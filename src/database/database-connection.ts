@@ -26,6 +26,8 @@ export interface DatabaseConnection {
   kind: DatabaseKind;
   prisma: PrismaClient;
   sql: SqlExecutor;
+  /** Runs `work` in one transaction on one session: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (sql: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ async function openPostgres(options: OpenDatabaseOptions & { databaseUrl: string
     kind: 'postgres',
     prisma,
     sql: createPgSqlExecutor(pool),
+    transaction: (work) => inPgTransaction(pool, work),
     close: async () => {
       await prisma.$disconnect();
       await pool.end();
@@ -106,6 +109,23 @@ async function migrateOnOneConnection(pool: Pool, migrationsDir: string): Promis
   }
 }
 
+async function inPgTransaction<T>(pool: Pool, work: (sql: SqlExecutor) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const result = await work(createPgSqlExecutor(client));
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    // A failed ROLLBACK means the session is unusable: it is destroyed instead of going back to the pool.
+    await client.query('ROLLBACK').catch(() => (broken = true));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
 async function openEmbedded(options: OpenDatabaseOptions): Promise<DatabaseConnection> {
   const database = await openPglite(options.dataDir);
   const sql = createPgliteSqlExecutor(database);
@@ -120,6 +140,7 @@ async function openEmbedded(options: OpenDatabaseOptions): Promise<DatabaseConne
     kind: 'pglite',
     prisma,
     sql,
+    transaction: (work) => database.transaction((session) => work(createPgliteSqlExecutor(session))),
     close: async () => {
       await prisma.$disconnect();
       await database.close();

@@ -17,7 +17,8 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database'
 // Runs on PGlite, or on real Postgres when DATABASE_URL is set; the concurrent-replicas case needs
 // several connections, which only real Postgres has.
 
-const ADD_NOTE = '20261201000000_add_note';
+// Later than every shipped migration, as a migration added by the next release would be.
+const ADD_NOTE = '20991201000000_add_note';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 interface MigrationRow {

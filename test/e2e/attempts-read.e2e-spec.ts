@@ -9,9 +9,10 @@ const AUDIT_READER = 'Audit.Reader';
 
 const camelCase = (column: string) => column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
 
-/** A database row as the API shows it: camelCase members, timestamps as ISO strings. */
+/** A database row as the API shows it: camelCase members, timestamps as ISO strings, seq (int8) as a number. */
 function asApiAttempt(row: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(row).map(([column, value]) => [camelCase(column), value instanceof Date ? value.toISOString() : value]));
+  const member = (column: string, value: unknown) => (value instanceof Date ? value.toISOString() : column === 'seq' && value !== null ? Number(value) : value);
+  return Object.fromEntries(Object.entries(row).map(([column, value]) => [camelCase(column), member(column, value)]));
 }
 
 describe('GET /v1/attempts/{attemptId}', () => {

@@ -1,0 +1,124 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/app-config.token';
+import type { DatabaseConnection } from '../../database/database-connection';
+import { DATABASE_CONNECTION } from '../../database/database.providers';
+import type { SqlExecutor } from '../../database/sql-executor';
+import { storedAttemptFromRow } from '../stored-attempt-row';
+import { AUDIT_SIGNING_KEY } from './audit-chain.tokens';
+import type { AuditSigningKey } from './audit-signing-key';
+import { chainHash } from './canonical-record';
+import { readChainHead, readLastCheckpoint, type ChainHead } from './chain-records';
+import { checkpointStatement, signStatement, type Checkpoint } from './signed-statements';
+
+/** Any constant of ours; one replica seals at a time, the others skip their turn. */
+export const SEAL_LOCK_KEY = 72707371;
+const BATCH_SIZE = 2000;
+
+export interface SealResult {
+  sealed: number;
+  checkpoints: number;
+  /** Another replica held the lock: nothing was done this time. */
+  busy: boolean;
+}
+
+/**
+ * Puts settled attempts on the hash chain, off the request path: every AUDIT_SEAL_INTERVAL_MS in every replica,
+ * and on demand. Under a transaction-scoped advisory lock it takes the unsealed terminal attempts in (settled_at,
+ * id) order, links each to the head (seq + 1, prev_hash, hash = sha256(prev_hash || canonical record)), moves the
+ * head and signs the checkpoints that fell due, all in one transaction. In-flight attempts wait until settled.
+ */
+@Injectable()
+export class ChainSealer implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(ChainSealer.name);
+  private timer?: NodeJS.Timeout;
+  private running: Promise<SealResult> = Promise.resolve({ sealed: 0, checkpoints: 0, busy: false });
+
+  constructor(
+    @Inject(DATABASE_CONNECTION) private readonly database: DatabaseConnection,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(AUDIT_SIGNING_KEY) private readonly key: AuditSigningKey,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const interval = this.config.audit.sealIntervalMs;
+    if (interval > 0) this.timer = setInterval(() => void this.sealNow().catch((error: unknown) => this.logger.error({ err: error }, 'sealing failed')), interval);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running.catch(() => undefined);
+  }
+
+  /** Seals everything settled before the call (queued behind a run already going, which may have missed it). */
+  sealNow(): Promise<SealResult> {
+    const next = this.running.catch(() => undefined).then(() => this.sealAll());
+    this.running = next;
+    return next;
+  }
+
+  private async sealAll(): Promise<SealResult> {
+    const total: SealResult = { sealed: 0, checkpoints: 0, busy: false };
+    for (;;) {
+      const batch = await this.database.transaction((sql) => this.sealBatch(sql));
+      total.sealed += batch.sealed;
+      total.checkpoints += batch.checkpoints;
+      total.busy ||= batch.busy;
+      if (batch.busy || batch.sealed < BATCH_SIZE) return total;
+    }
+  }
+
+  private async sealBatch(sql: SqlExecutor): Promise<SealResult> {
+    const [{ locked }] = await sql.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [SEAL_LOCK_KEY]);
+    if (!locked) return { sealed: 0, checkpoints: 0, busy: true };
+    const head = await readChainHead(sql, true);
+    const rows = await sql.query<Record<string, unknown>>(
+      `SELECT * FROM "attempts" WHERE "seq" IS NULL AND "outcome" <> 'in_flight' ORDER BY "settled_at", "id" LIMIT $1`,
+      [BATCH_SIZE],
+    );
+    const links: ChainHead[] = [];
+    const ids: string[] = [];
+    const prevHashes: string[] = [];
+    let tip = head;
+    for (const row of rows) {
+      const hash = chainHash(tip.hash, storedAttemptFromRow(row));
+      ids.push(row.id as string);
+      prevHashes.push(tip.hash);
+      tip = { seq: tip.seq + 1, hash };
+      links.push(tip);
+    }
+    if (links.length > 0) {
+      await sql.query(
+        `UPDATE "attempts" AS a SET "seq" = l."seq", "prev_hash" = l."prev_hash", "hash" = l."hash"
+           FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[]) AS l("id", "seq", "prev_hash", "hash")
+          WHERE a."id" = l."id"`,
+        [ids, links.map((link) => link.seq), prevHashes, links.map((link) => link.hash)],
+      );
+      await sql.query(`UPDATE "audit_chain_head" SET "seq" = $1, "hash" = $2, "sealed_at" = now()`, [tip.seq, tip.hash]);
+    }
+    const checkpoints = await this.signDueCheckpoints(sql, links, tip);
+    return { sealed: links.length, checkpoints, busy: false };
+  }
+
+  /** Every AUDIT_CHECKPOINT_EVERY-th record, and the head whenever the last checkpoint is older than the interval. */
+  private async signDueCheckpoints(sql: SqlExecutor, links: ChainHead[], tip: ChainHead): Promise<number> {
+    let last = await readLastCheckpoint(sql);
+    const due = links.filter((link) => link.seq % this.config.audit.checkpointEvery === 0);
+    const stale = !last || Date.now() - last.signedAt.getTime() >= this.config.audit.checkpointIntervalMs;
+    if (tip.seq > (last?.seq ?? 0) && stale && due.at(-1)?.seq !== tip.seq) due.push(tip);
+    for (const link of due) {
+      last = await this.insertCheckpoint(sql, link, last);
+    }
+    return due.length;
+  }
+
+  private async insertCheckpoint(sql: SqlExecutor, link: ChainHead, previous: Checkpoint | null): Promise<Checkpoint> {
+    const unsigned = { seq: link.seq, hash: link.hash, signedAt: new Date(), keyId: this.key.keyId, previousSignature: previous?.signature ?? null };
+    const checkpoint = { ...unsigned, signature: signStatement(checkpointStatement(unsigned), this.key.privateKey) };
+    await sql.query(
+      `INSERT INTO "audit_checkpoints" ("seq", "hash", "signed_at", "key_id", "signature", "previous_signature") VALUES ($1, $2, $3, $4, $5, $6)`,
+      [checkpoint.seq, checkpoint.hash, checkpoint.signedAt, checkpoint.keyId, checkpoint.signature, checkpoint.previousSignature],
+    );
+    return checkpoint;
+  }
+}
