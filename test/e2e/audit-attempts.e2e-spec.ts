@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anAttemptRow, insertAttemptRows, type AttemptRow } from '../factories/attempt-rows';
-import { AUDIT_READER, auditGet, idsNewestFirst, itemIds, walkPages } from '../helpers/audit-reads';
+import { AUDIT_READER, auditGet, idsNewestFirst, itemIds, walkPages, type AuditQuery } from '../helpers/audit-reads';
 import { GateHarness } from '../helpers/gate-harness';
 import { expectProblem } from '../helpers/refusal-assertions';
 import { UNASSIGNER } from '../helpers/unassign-calls';
@@ -20,7 +20,7 @@ describe('GET /v1/audit/attempts', () => {
   const sameInstant = new Date('2026-11-20T10:00:00.000Z');
 
   const ids = (predicate: (row: AttemptRow) => boolean) => idsNewestFirst(rows.filter(predicate));
-  const list = (token: string, query: Record<string, string | number | string[]> = {}) => auditGet(harness, LIST, token, query);
+  const list = (token: string, query: AuditQuery = {}) => auditGet(harness, LIST, token, query);
 
   beforeAll(async () => {
     harness = await GateHarness.start({ env: { AUDIT_SEAL_INTERVAL_MS: '0' } });

@@ -2,10 +2,12 @@ import type { Response } from 'supertest';
 import type { AttemptRow } from '../factories/attempt-rows';
 import type { GateHarness } from './gate-harness';
 
+export type AuditQuery = Record<string, string | number | readonly string[]>;
+
 export const AUDIT_READER = 'Audit.Reader';
 
 /** GET an audit route with a bearer token and query parameters (arrays repeat the parameter). */
-export function auditGet(harness: GateHarness, path: string, token: string, query: Record<string, string | number | string[]> = {}) {
+export function auditGet(harness: GateHarness, path: string, token: string, query: AuditQuery = {}) {
   const search = new URLSearchParams();
   for (const [name, value] of Object.entries(query)) for (const item of [value].flat()) search.append(name, String(item));
   const text = search.toString();
@@ -24,7 +26,7 @@ export function itemIds(response: Response): string[] {
 }
 
 /** Follows `next` from the first page to the last, returning every page's ids. */
-export async function walkPages(harness: GateHarness, token: string, query: Record<string, string | number | string[]>): Promise<string[][]> {
+export async function walkPages(harness: GateHarness, token: string, query: AuditQuery): Promise<string[][]> {
   const pages: string[][] = [];
   let cursor: string | null = null;
   do {

@@ -86,12 +86,11 @@ export class IntegrityService {
   private async walkRecords(sql: SqlExecutor, walk: ChainWalk, scope: Prisma.AttemptWhereInput, fromSeq: number, toSeq: number) {
     const params = new SqlParameters();
     const inScope = attemptWhereToSql(scope, params);
-    const [from, to, limit] = [params.add(0), params.add(toSeq), params.add(BATCH_SIZE)];
-    const query = `SELECT *, ${inScope} AS "${IN_SCOPE}" FROM "attempts" WHERE "seq" >= ${from} AND "seq" <= ${to} ORDER BY "seq" LIMIT ${limit}`;
-    let next = fromSeq;
+    const from = params.add(fromSeq);
+    const fromIndex = params.values.length - 1;
+    const query = `SELECT *, ${inScope} AS "${IN_SCOPE}" FROM "attempts" WHERE "seq" >= ${from} AND "seq" <= ${params.add(toSeq)} ORDER BY "seq" LIMIT ${params.add(BATCH_SIZE)}`;
     let counted = 0;
     for (;;) {
-      params.values[0] = next;
       const rows = await sql.query<Record<string, unknown>>(query, params.values);
       for (const { [IN_SCOPE]: visible, ...row } of rows) {
         const record = storedAttemptFromRow(row);
@@ -100,7 +99,7 @@ export class IntegrityService {
         if (visible === true) counted += 1;
       }
       if (rows.length < BATCH_SIZE) return { firstBreak: walk.finish(toSeq), inScope: counted };
-      next = Number(rows[rows.length - 1].seq) + 1;
+      params.values[fromIndex] = Number(rows[rows.length - 1].seq) + 1;
     }
   }
 
