@@ -150,19 +150,20 @@ describe('append-only attempts (migration 20261203120000_audit_chain)', () => {
       expect(await attempt(draft.id)).toMatchObject({ outcome: 'graph_failed', http_status: 502 });
     });
 
-    it.each([
-      ['update a column the settle step never writes', (id: unknown) => [`UPDATE attempts SET justification = 'x' WHERE id = $1`, [id]]],
-      ['delete an attempt', (id: unknown) => ['DELETE FROM attempts WHERE id = $1', [id]]],
-      ['truncate attempts', () => ['TRUNCATE attempts', []]],
-      ['rewrite a checkpoint', () => [`UPDATE audit_checkpoints SET hash = 'x'`, []]],
-      ['write a retention record directly', () => [`INSERT INTO audit_retention_runs SELECT * FROM audit_retention_runs LIMIT 0`, []]],
-      ['switch the triggers off', () => ['ALTER TABLE attempts DISABLE TRIGGER USER', []]],
-      ['lower the retention floor', () => [`ALTER FUNCTION audit_delete_expired_attempts SET autopilot_gate.retention_floor_days = '1'`, []]],
-    ] as const)('may not %s', async (_, statement) => {
+    const refused: [string, (id: unknown) => { text: string; params: unknown[] }][] = [
+      ['update a column the settle step never writes', (id) => ({ text: `UPDATE attempts SET justification = 'x' WHERE id = $1`, params: [id] })],
+      ['delete an attempt', (id) => ({ text: 'DELETE FROM attempts WHERE id = $1', params: [id] })],
+      ['truncate attempts', () => ({ text: 'TRUNCATE attempts', params: [] })],
+      ['rewrite a checkpoint', () => ({ text: `UPDATE audit_checkpoints SET hash = 'x'`, params: [] })],
+      ['write a retention record directly', () => ({ text: 'INSERT INTO audit_retention_runs SELECT * FROM audit_retention_runs LIMIT 0', params: [] })],
+      ['switch the triggers off', () => ({ text: 'ALTER TABLE attempts DISABLE TRIGGER USER', params: [] })],
+      ['lower the retention floor', () => ({ text: `ALTER FUNCTION audit_delete_expired_attempts SET autopilot_gate.retention_floor_days = '1'`, params: [] })],
+    ];
+    it.each(refused)('may not %s', async (_, statement) => {
       const row = await insert();
-      const [text, params] = statement(row.id);
+      const { text, params } = statement(row.id);
 
-      await expect(asAppRole((sql) => sql.query(text, [...params]))).rejects.toThrow(/permission denied|must be owner/);
+      await expect(asAppRole((sql) => sql.query(text, params))).rejects.toThrow(/permission denied|must be owner/);
       expect(await attempt(row.id)).toBeDefined();
     });
 
