@@ -24,6 +24,8 @@ export function attemptReadScope(ability: AppAbility): Prisma.AttemptWhereInput 
     inverted: rule.inverted,
     conditions: rule.conditions ? mongoConditionsToPrisma(rule.conditions as Record<string, unknown>, ATTEMPT_FIELDS) : undefined,
   }));
+  // rulesFor lists the strongest rule first; an ability takes the last-defined one as strongest, so rebuild in reverse.
+  rules.reverse();
   return accessibleBy(createPrismaAbility<AttemptReadAbility>(rules), 'read').ofType('Attempt');
 }
 
