@@ -15,6 +15,9 @@ import { checkpointStatement, signStatement, type Checkpoint } from './signed-st
 export const SEAL_LOCK_KEY = 72707371;
 const BATCH_SIZE = 2000;
 
+/** The next attempts to seal: settled, unsealed, in the chain's order. `seq IS NULL` is served by the seq index. */
+export const UNSEALED_ATTEMPTS = `SELECT * FROM "attempts" WHERE "seq" IS NULL AND "outcome" <> 'in_flight' ORDER BY "settled_at", "id" LIMIT $1`;
+
 export interface SealResult {
   sealed: number;
   checkpoints: number;
@@ -72,10 +75,7 @@ export class ChainSealer implements OnApplicationBootstrap, OnModuleDestroy {
     const [{ locked }] = await sql.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [SEAL_LOCK_KEY]);
     if (!locked) return { sealed: 0, checkpoints: 0, busy: true };
     const head = await readChainHead(sql, true);
-    const rows = await sql.query<Record<string, unknown>>(
-      `SELECT * FROM "attempts" WHERE "seq" IS NULL AND "outcome" <> 'in_flight' ORDER BY "settled_at", "id" LIMIT $1`,
-      [BATCH_SIZE],
-    );
+    const rows = await sql.query<Record<string, unknown>>(UNSEALED_ATTEMPTS, [BATCH_SIZE]);
     const links: ChainHead[] = [];
     const ids: string[] = [];
     const prevHashes: string[] = [];

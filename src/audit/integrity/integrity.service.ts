@@ -17,6 +17,19 @@ import type { IntegrityReport } from './integrity-report';
 const BATCH_SIZE = 5000;
 const IN_SCOPE = '__in_scope';
 
+/** The seq range of the attempts received in [$1, $2). */
+export const SEQ_RANGE_RECEIVED = `SELECT min("seq") AS "from_seq", max("seq") AS "to_seq" FROM "attempts"
+  WHERE "received_at" >= coalesce($1::timestamptz, '-infinity') AND "received_at" < coalesce($2::timestamptz, 'infinity')`;
+
+/** One batch of the walk, in seq order, each row telling whether the caller's scope covers it. */
+export function chainBatchQuery(scope: Prisma.AttemptWhereInput, fromSeq: number, toSeq: number) {
+  const params = new SqlParameters();
+  const inScope = attemptWhereToSql(scope, params);
+  const from = params.add(fromSeq);
+  const text = `SELECT *, ${inScope} AS "${IN_SCOPE}" FROM "attempts" WHERE "seq" >= ${from} AND "seq" <= ${params.add(toSeq)} ORDER BY "seq" LIMIT ${params.add(BATCH_SIZE)}`;
+  return { text, values: params.values, fromIndex: Number(from.slice(1)) - 1 };
+}
+
 interface SeqRange {
   fromSeq: number;
   toSeq: number;
@@ -84,14 +97,10 @@ export class IntegrityService {
   }
 
   private async walkRecords(sql: SqlExecutor, walk: ChainWalk, scope: Prisma.AttemptWhereInput, fromSeq: number, toSeq: number) {
-    const params = new SqlParameters();
-    const inScope = attemptWhereToSql(scope, params);
-    const from = params.add(fromSeq);
-    const fromIndex = params.values.length - 1;
-    const query = `SELECT *, ${inScope} AS "${IN_SCOPE}" FROM "attempts" WHERE "seq" >= ${from} AND "seq" <= ${params.add(toSeq)} ORDER BY "seq" LIMIT ${params.add(BATCH_SIZE)}`;
+    const query = chainBatchQuery(scope, fromSeq, toSeq);
     let counted = 0;
     for (;;) {
-      const rows = await sql.query<Record<string, unknown>>(query, params.values);
+      const rows = await sql.query<Record<string, unknown>>(query.text, query.values);
       for (const { [IN_SCOPE]: visible, ...row } of rows) {
         const record = storedAttemptFromRow(row);
         const broken = await walk.visit(record);
@@ -99,7 +108,7 @@ export class IntegrityService {
         if (visible === true) counted += 1;
       }
       if (rows.length < BATCH_SIZE) return { firstBreak: walk.finish(toSeq), inScope: counted };
-      params.values[fromIndex] = Number(rows[rows.length - 1].seq) + 1;
+      query.values[query.fromIndex] = Number(rows[rows.length - 1].seq) + 1;
     }
   }
 
@@ -109,11 +118,7 @@ export class IntegrityService {
       const head = await readChainHead(sql);
       return head.seq > afterSeq ? { fromSeq: afterSeq + 1, toSeq: head.seq } : null;
     }
-    const [row] = await sql.query<{ from_seq: unknown; to_seq: unknown }>(
-      `SELECT min("seq") AS "from_seq", max("seq") AS "to_seq" FROM "attempts"
-        WHERE "received_at" >= coalesce($1::timestamptz, '-infinity') AND "received_at" < coalesce($2::timestamptz, 'infinity')`,
-      [window.from ?? null, window.to ?? null],
-    );
+    const [row] = await sql.query<{ from_seq: unknown; to_seq: unknown }>(SEQ_RANGE_RECEIVED, [window.from ?? null, window.to ?? null]);
     return row.from_seq === null ? null : { fromSeq: Number(row.from_seq), toSeq: Number(row.to_seq) };
   }
 
