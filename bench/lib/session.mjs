@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import {
   ADMIN_ROLE,
+  createAuditSigningKeyFile,
   createSigningKey,
   createTlsCertificate,
   databaseUrlFor,
@@ -83,7 +84,7 @@ export async function openSession({ settings, gateCpuProfileDir, floorExecArgv, 
     log(`fakes: graph ${fakes.graphBaseUrl}, issuer ${fakes.issuer}, authority ${fakes.authorityHost}`);
 
     log('starting the gate (production mode, node dist/main.js)');
-    const gate = await startGate({ fakes, databaseUrl, tlsCertPath: tls.certPath, poolMax: settings.poolMax, cpuProfileDir: gateCpuProfileDir, extraNodeArgs: settings.gateNodeArgs, gateDir: settings.gateDir });
+    const gate = await startGate({ fakes, databaseUrl, tlsCertPath: tls.certPath, auditSigningKeyFile: createAuditSigningKeyFile(workDir), poolMax: settings.poolMax, cpuProfileDir: gateCpuProfileDir, extraNodeArgs: settings.gateNodeArgs, gateDir: settings.gateDir });
     cleanups.push(() => stopChild(gate.child));
 
     const db = new pg.Client({ connectionString: databaseUrl });

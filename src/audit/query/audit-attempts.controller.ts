@@ -2,7 +2,6 @@ import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { StoredAttempt } from '../../attempts/attempt';
 import { CurrentPrincipal } from '../../auth/current-principal.decorator';
 import type { Principal } from '../../auth/principal';
 import { ApiProblemResponses } from '../../http/api-problem-responses.decorator';
@@ -54,14 +53,16 @@ export class AuditAttemptsController {
   @ApiQuery({ name: 'cursor', required: false, schema: { type: 'string' }, description: '`next` of the previous page.' })
   @ApiOkResponse({ type: AuditAttemptPageDto })
   @ApiProblemResponses(...READ_REFUSALS)
-  async list(@Query() query: unknown, @CurrentPrincipal() principal: Principal): Promise<{ items: StoredAttempt[]; next: string | null }> {
+  async list(@Query() query: unknown, @CurrentPrincipal() principal: Principal, @Res() reply: FastifyReply): Promise<void> {
     const { limit, cursor, ...filters } = parseAuditQuery(listQuery, query);
     const scope = attemptReadScope(this.abilities.forPrincipal(principal));
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
     // One more than asked tells whether another page exists without a count.
     const rows = await this.attempts.page({ AND: [scope, auditFiltersToWhere(filters)] }, limit + 1, after);
     const items = rows.slice(0, limit);
-    return { items, next: rows.length > limit ? encodeCursor(items[items.length - 1]) : null };
+    const next = rows.length > limit ? encodeCursor(items[items.length - 1]) : null;
+    // Each item is already the JSON Postgres rendered (attempt-selects.ts): the page is assembled, not re-serialised.
+    await reply.type('application/json; charset=utf-8').send(`{"items":[${items.map((item) => item.value).join(',')}],"next":${JSON.stringify(next)}}`);
   }
 
   @Get('export')
@@ -80,8 +81,11 @@ export class AuditAttemptsController {
   async export(@Query() query: unknown, @CurrentPrincipal() principal: Principal, @Res() reply: FastifyReply): Promise<void> {
     const { format, ...filters } = parseAuditQuery(exportQuery, query);
     const scope = attemptReadScope(this.abilities.forPrincipal(principal));
-    const batches = this.attempts.batches({ AND: [scope, auditFiltersToWhere(filters)] }, EXPORT_BATCH_SIZE);
-    const body = format === 'csv' ? csvExport(batches) : ndjsonExport(batches, (from, to) => this.checkpoints.covering(from, to));
+    const where = { AND: [scope, auditFiltersToWhere(filters)] };
+    const body =
+      format === 'csv'
+        ? csvExport(await this.attempts.columns(), this.attempts.csvBatches(where, EXPORT_BATCH_SIZE))
+        : ndjsonExport(this.attempts.jsonBatches(where, EXPORT_BATCH_SIZE), (from, to) => this.checkpoints.covering(from, to));
     await reply
       .type(EXPORT_CONTENT_TYPES[format as ExportFormat])
       .header('content-disposition', `attachment; filename="${exportFileName(filters, format, new Date())}"`)
