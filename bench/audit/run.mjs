@@ -1,7 +1,7 @@
 // `npm run bench:audit`: the audit reads of the gate against their floors on one seeded database, one table.
 // See bench/README.md ("Audit reports"). Everything runs on 127.0.0.1; every phase is bounded and ends by itself.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, hostname, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +47,9 @@ function settingsFromEnv(env = process.env) {
     deepPages: number('BENCH_AUDIT_DEEP_PAGES', 1000),
     summarySamples: number('BENCH_AUDIT_SUMMARY_SAMPLES', 10),
     walks: number('BENCH_AUDIT_WALKS', 2),
-    keepDatabase: env.BENCH_AUDIT_KEEP_DATABASE === '1',
+    keepDatabase: env.BENCH_AUDIT_KEEP_DATABASE === '1' || env.BENCH_AUDIT_REUSE_DATABASE === '1',
+    reuseDatabase: env.BENCH_AUDIT_REUSE_DATABASE === '1',
+    phases: new Set((env.BENCH_AUDIT_PHASES || 'pages,deep,export,summary,integrity').split(',').map((phase) => phase.trim())),
     gateNodeArgs: (env.BENCH_GATE_NODE_ARGS || '').split(/\s+/).filter(Boolean),
   };
 }
@@ -72,6 +74,18 @@ function firstPageFilters(now) {
   ];
 }
 
+/** What a kept database holds (BENCH_AUDIT_REUSE_DATABASE=1), instead of seeding again. */
+async function seededBefore(databaseUrl) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows: [row] } = await client.query('SELECT (SELECT seq FROM audit_chain_head) AS count, (SELECT count(*) FROM audit_checkpoints) AS checkpoints');
+    return { count: Number(row.count), checkpoints: Number(row.checkpoints), seconds: 0, reused: true };
+  } finally {
+    await client.end();
+  }
+}
+
 function queryString(filters) {
   const search = new URLSearchParams();
   for (const [name, value] of Object.entries(filters)) {
@@ -85,18 +99,24 @@ async function main() {
   const started = Date.now();
   const workDir = mkdtempSync(join(tmpdir(), 'autopilot-gate-audit-bench-'));
   const cleanups = [() => rmSync(workDir, { recursive: true, force: true })];
-  const results = { meta: {}, settings, seed: null, firstPages: [], deepWalk: null, export: null, summaries: [], integrity: null };
+  const results = { meta: {}, settings: { ...settings, phases: [...settings.phases] }, seed: null, firstPages: [], deepWalk: null, export: null, summaries: [], integrity: null };
   try {
     const databaseUrl = databaseUrlFor(settings.adminUrl, settings.databaseName);
-    log(`creating ${settings.databaseName} and applying the migrations`);
-    await recreateDatabase(settings.adminUrl, settings.databaseName);
-    if (!settings.keepDatabase) cleanups.push(() => dropDatabase(settings.adminUrl, settings.databaseName));
-    const migrated = spawnSync(process.execPath, ['dist/database/migrate.cli.js'], { cwd: PROJECT_DIR, env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl }, encoding: 'utf8' });
-    if (migrated.status !== 0) throw new Error(`migrations failed: ${migrated.stderr}`);
-
-    const auditKeyFile = createAuditSigningKeyFile(workDir);
-    log(`seeding ${settings.rows.toLocaleString('en')} attempts with COPY`);
-    results.seed = await seedAttempts({ databaseUrl, count: settings.rows, signingKeyFile: auditKeyFile, log });
+    const auditKeyFile = settings.reuseDatabase ? join(BENCH_DIR, 'results', 'audit-bench-signing-key.pem') : createAuditSigningKeyFile(workDir);
+    if (settings.reuseDatabase) {
+      results.seed = await seededBefore(databaseUrl);
+      log(`reusing ${settings.databaseName}: ${results.seed.count.toLocaleString('en')} attempts`);
+    } else {
+      log(`creating ${settings.databaseName} and applying the migrations`);
+      await recreateDatabase(settings.adminUrl, settings.databaseName);
+      if (!settings.keepDatabase) cleanups.push(() => dropDatabase(settings.adminUrl, settings.databaseName));
+      const migrated = spawnSync(process.execPath, ['dist/database/migrate.cli.js'], { cwd: PROJECT_DIR, env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl }, encoding: 'utf8' });
+      if (migrated.status !== 0) throw new Error(`migrations failed: ${migrated.stderr}`);
+      log(`seeding ${settings.rows.toLocaleString('en')} attempts with COPY`);
+      results.seed = await seedAttempts({ databaseUrl, count: settings.rows, signingKeyFile: auditKeyFile, log });
+      // Kept for BENCH_AUDIT_REUSE_DATABASE: the checkpoints of the kept database verify only with this key.
+      if (settings.keepDatabase) copyFileSync(auditKeyFile, join(BENCH_DIR, 'results', 'audit-bench-signing-key.pem'));
+    }
 
     const tls = createTlsCertificate(workDir);
     const signing = await createSigningKey();
@@ -122,8 +142,8 @@ async function main() {
     const selects = await attemptSelectsOf({ query: async (text, values) => (await db.query(text, values)).rows });
     const now = Date.now();
 
-    log(`first pages: ${settings.samples} samples per filter, gate and floor alternating`);
-    for (const [name, filters] of firstPageFilters(now)) {
+    if (settings.phases.has('pages')) log(`first pages: ${settings.samples} samples per filter, gate and floor alternating`);
+    for (const [name, filters] of settings.phases.has('pages') ? firstPageFilters(now) : []) {
       const path = `/v1/audit/attempts?${queryString(filters)}`;
       const query = attemptPageQuery({ AND: [scope, auditFiltersToWhere(filters)] }, 51, selects.json);
       let items = 0;
@@ -141,72 +161,10 @@ async function main() {
       log(`  ${name}: ${items} items, p95 gate ${timing.gate.p95.toFixed(2)} ms, floor ${timing.floor.p95.toFixed(2)} ms`);
     }
 
-    log(`deep walk: following next for ${settings.deepPages} pages of 50`);
-    const walk = [];
-    let cursor = null;
-    let lastPagePath = '/v1/audit/attempts';
-    for (let page = 1; page <= settings.deepPages; page++) {
-      lastPagePath = `/v1/audit/attempts${cursor ? `?cursor=${cursor}` : ''}`;
-      const { ms, body } = await http.getJson(lastPagePath);
-      walk.push(ms);
-      cursor = body.next;
-    }
-    const deep = await alternate({ samples: 50, warmup: 5, gate: async () => (await http.getJson('/v1/audit/attempts')).ms, floor: async () => (await http.getJson(lastPagePath)).ms });
-    results.deepWalk = { pages: settings.deepPages, walk: latencySummary(walk), page1: deep.gate, pageN: deep.floor, ratio: deep.floor.p95 / deep.gate.p95 };
-
-    log('export: the full CSV through the API, then COPY ... TO STDOUT WITH CSV');
-    const rss = rssSampler(gate.pid, 50);
-    rss.reset();
-    const csv = await http.stream('/v1/audit/attempts/export?format=csv', '\r\n');
-    const csvRss = rss.max();
-    const copy = await copyToCsv(db, 'SELECT * FROM "attempts" ORDER BY "received_at" DESC, "id" DESC');
-    rss.reset();
-    const ndjson = await http.stream('/v1/audit/attempts/export?format=ndjson', '\n');
-    const ndjsonRss = rss.max();
-    rss.stop();
-    const rowsPerSecond = (run, lines) => lines / (run.ms / 1000);
-    results.export = {
-      csv: { ...csv, records: csv.lines - 1, rowsPerSec: rowsPerSecond(csv, csv.lines - 1), peakRssMiB: csvRss },
-      copy: { ...copy, records: copy.lines - 1, rowsPerSec: rowsPerSecond(copy, copy.lines - 1) },
-      ndjson: { ...ndjson, rowsPerSec: rowsPerSecond(ndjson, settings.rows), peakRssMiB: ndjsonRss },
-      gateHwmMiB: memoryMiB(gate.pid).hwm,
-    };
-    results.export.ratio = results.export.csv.rowsPerSec / results.export.copy.rowsPerSec;
-
-    log(`summaries over the last year: ${settings.summarySamples} samples per groupBy`);
-    const year = { from: new Date(now - 365 * DAY_MS), to: new Date(now) };
-    for (const groupBy of SUMMARY_GROUPS) {
-      const query = summaryQuery({ AND: [scope, auditFiltersToWhere(year)] }, groupBy);
-      const timing = await alternate({
-        samples: settings.summarySamples,
-        warmup: 1,
-        gate: async () => (await http.getJson(`/v1/audit/summary?${queryString({ ...year, groupBy })}`)).ms,
-        floor: async () => (await timeSql(db, query)).ms,
-      });
-      results.summaries.push({ groupBy, ...timing, ratio: timing.gate.p50 / timing.floor.p50 });
-    }
-
-    log(`integrity walk over ${settings.rows.toLocaleString('en')} records, ${settings.walks} times each`);
-    const head = Number((await db.query('SELECT seq FROM audit_chain_head')).rows[0].seq);
-    let report = null;
-    const walkTiming = await alternate({
-      samples: settings.walks,
-      warmup: 0,
-      gate: async () => {
-        const response = await http.getJson('/v1/audit/integrity');
-        report = response.body;
-        return response.ms;
-      },
-      floor: async () => (await bareChainLoop(db, head)).ms,
-    });
-    if (report?.status !== 'ok' || report.records !== settings.rows) throw new Error(`the integrity walk did not verify the seed: ${JSON.stringify(report)}`);
-    results.integrity = {
-      records: report.records,
-      checkpoints: report.checkpoints,
-      gate: { ...walkTiming.gate, recordsPerSec: report.records / (walkTiming.gate.p50 / 1000) },
-      floor: { ...walkTiming.floor, recordsPerSec: head / (walkTiming.floor.p50 / 1000) },
-    };
-    results.integrity.ratio = results.integrity.gate.recordsPerSec / results.integrity.floor.recordsPerSec;
+    if (settings.phases.has('deep')) await measureDeepWalk(settings, http, results);
+    if (settings.phases.has('export')) await measureExport(settings, http, db, gate, results);
+    if (settings.phases.has('summary')) await measureSummaries(settings, http, db, scope, now, results);
+    if (settings.phases.has('integrity')) await measureIntegrity(settings, http, db, results);
 
     results.targets = auditTargets(results);
     results.meta.wallSeconds = (Date.now() - started) / 1000;
@@ -225,6 +183,83 @@ async function main() {
       }
     }
   }
+}
+
+async function measureDeepWalk(settings, http, results) {
+  log(`deep walk: following next for ${settings.deepPages} pages of 50`);
+  const walk = [];
+  let cursor = null;
+  let lastPagePath = '/v1/audit/attempts';
+  for (let page = 1; page <= settings.deepPages; page++) {
+    lastPagePath = `/v1/audit/attempts${cursor ? `?cursor=${cursor}` : ''}`;
+    const { ms, body } = await http.getJson(lastPagePath);
+    walk.push(ms);
+    cursor = body.next;
+  }
+  const deep = await alternate({ samples: 50, warmup: 5, gate: async () => (await http.getJson('/v1/audit/attempts')).ms, floor: async () => (await http.getJson(lastPagePath)).ms });
+  results.deepWalk = { pages: settings.deepPages, walk: latencySummary(walk), page1: deep.gate, pageN: deep.floor, ratio: deep.floor.p50 / deep.gate.p50 };
+}
+
+async function measureExport(settings, http, db, gate, results) {
+  log('export: the full CSV through the API, then COPY ... TO STDOUT WITH CSV');
+  const rssBefore = memoryMiB(gate.pid).rss;
+  const rss = rssSampler(gate.pid, 50);
+  rss.reset();
+  const csv = await http.stream('/v1/audit/attempts/export?format=csv', '\r\n');
+  const csvRss = rss.max();
+  const copy = await copyToCsv(db, 'SELECT * FROM "attempts" ORDER BY "received_at" DESC, "id" DESC');
+  rss.reset();
+  const ndjson = await http.stream('/v1/audit/attempts/export?format=ndjson', '\n');
+  const ndjsonRss = rss.max();
+  rss.stop();
+  const rowsPerSecond = (run, lines) => lines / (run.ms / 1000);
+  results.export = {
+    csv: { ...csv, records: csv.lines - 1, rowsPerSec: rowsPerSecond(csv, csv.lines - 1), peakRssMiB: csvRss },
+    copy: { ...copy, records: copy.lines - 1, rowsPerSec: rowsPerSecond(copy, copy.lines - 1) },
+    ndjson: { ...ndjson, rowsPerSec: rowsPerSecond(ndjson, results.seed.count), peakRssMiB: ndjsonRss },
+    gateRssBeforeMiB: rssBefore,
+    gateHwmMiB: memoryMiB(gate.pid).hwm,
+  };
+  results.export.ratio = results.export.csv.rowsPerSec / results.export.copy.rowsPerSec;
+}
+
+async function measureSummaries(settings, http, db, scope, now, results) {
+  log(`summaries over the last year: ${settings.summarySamples} samples per groupBy`);
+  const year = { from: new Date(now - 365 * DAY_MS), to: new Date(now) };
+  for (const groupBy of SUMMARY_GROUPS) {
+    const query = summaryQuery({ AND: [scope, auditFiltersToWhere(year)] }, groupBy);
+    const timing = await alternate({
+      samples: settings.summarySamples,
+      warmup: 1,
+      gate: async () => (await http.getJson(`/v1/audit/summary?${queryString({ ...year, groupBy })}`)).ms,
+      floor: async () => (await timeSql(db, query)).ms,
+    });
+    results.summaries.push({ groupBy, ...timing, ratio: timing.gate.p50 / timing.floor.p50 });
+  }
+}
+
+async function measureIntegrity(settings, http, db, results) {
+  log(`integrity walk over ${results.seed.count.toLocaleString('en')} records, ${settings.walks} times each`);
+  const head = Number((await db.query('SELECT seq FROM audit_chain_head')).rows[0].seq);
+  let report = null;
+  const walkTiming = await alternate({
+    samples: settings.walks,
+    warmup: 0,
+    gate: async () => {
+      const response = await http.getJson('/v1/audit/integrity');
+      report = response.body;
+      return response.ms;
+    },
+    floor: async () => (await bareChainLoop(db, head)).ms,
+  });
+  if (report?.status !== 'ok' || report.records !== results.seed.count) throw new Error(`the integrity walk did not verify the seed: ${JSON.stringify(report)}`);
+  results.integrity = {
+    records: report.records,
+    checkpoints: report.checkpoints,
+    gate: { ...walkTiming.gate, recordsPerSec: report.records / (walkTiming.gate.p50 / 1000) },
+    floor: { ...walkTiming.floor, recordsPerSec: head / (walkTiming.floor.p50 / 1000) },
+  };
+  results.integrity.ratio = results.integrity.gate.recordsPerSec / results.integrity.floor.recordsPerSec;
 }
 
 main().catch((error) => {

@@ -23,7 +23,7 @@ export function csvExport(columns: string[], batches: AsyncIterable<RenderedAtte
   const csv = stringify({ header: true, columns, record_delimiter: 'windows', quote_record_delimiter: true, escape_formulas: true });
   // pipeline destroys every stage when one fails: a database error mid-way ends the response in an error, not in a
   // short file that looks complete.
-  return pipeline(Readable.from(batches), rows, csv, () => undefined);
+  return pipeline(Readable.from(batches, { highWaterMark: 1 }), rows, csv, () => undefined);
 }
 
 /**
