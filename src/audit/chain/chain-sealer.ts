@@ -4,6 +4,7 @@ import { APP_CONFIG } from '../../config/app-config.token';
 import type { DatabaseConnection } from '../../database/database-connection';
 import { DATABASE_CONNECTION } from '../../database/database.providers';
 import type { SqlExecutor } from '../../database/sql-executor';
+import { SerialRuns } from '../serial-runs';
 import { storedAttemptFromRow } from '../stored-attempt-row';
 import { AUDIT_SIGNING_KEY } from './audit-chain.tokens';
 import type { AuditSigningKey } from './audit-signing-key';
@@ -34,8 +35,10 @@ export interface SealResult {
 @Injectable()
 export class ChainSealer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ChainSealer.name);
-  private timer?: NodeJS.Timeout;
-  private running: Promise<SealResult> = Promise.resolve({ sealed: 0, checkpoints: 0, busy: false });
+  private readonly runs = new SerialRuns(
+    () => this.sealAll(),
+    (error) => this.logger.error({ err: error }, 'sealing failed'),
+  );
 
   constructor(
     @Inject(DATABASE_CONNECTION) private readonly database: DatabaseConnection,
@@ -44,20 +47,16 @@ export class ChainSealer implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    const interval = this.config.audit.sealIntervalMs;
-    if (interval > 0) this.timer = setInterval(() => void this.sealNow().catch((error: unknown) => this.logger.error({ err: error }, 'sealing failed')), interval);
+    if (this.config.audit.sealIntervalMs > 0) this.runs.every(this.config.audit.sealIntervalMs);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running.catch(() => undefined);
+  onModuleDestroy(): Promise<void> {
+    return this.runs.stop();
   }
 
-  /** Seals everything settled before the call (queued behind a run already going, which may have missed it). */
+  /** Seals everything settled before the call. */
   sealNow(): Promise<SealResult> {
-    const next = this.running.catch(() => undefined).then(() => this.sealAll());
-    this.running = next;
-    return next;
+    return this.runs.runNow();
   }
 
   private async sealAll(): Promise<SealResult> {

@@ -8,6 +8,7 @@ import { AUDIT_SIGNING_KEY } from '../chain/audit-chain.tokens';
 import type { AuditSigningKey } from '../chain/audit-signing-key';
 import { readLatestRetentionRun } from '../chain/chain-records';
 import { retentionStatement, signStatement, type RetentionRun } from '../chain/signed-statements';
+import { SerialRuns } from '../serial-runs';
 
 /** Any constant of ours: two retention runs never plan the same cut. */
 export const RETENTION_LOCK_KEY = 72707372;
@@ -25,8 +26,10 @@ export type RetentionOutcome = { deleted: 0; reason: string } | { deleted: numbe
 @Injectable()
 export class AuditRetention implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(AuditRetention.name);
-  private timer?: NodeJS.Timeout;
-  private running: Promise<unknown> = Promise.resolve();
+  private readonly runs = new SerialRuns(
+    () => this.runOnce(),
+    (error) => this.logger.error({ err: error }, 'audit retention failed'),
+  );
 
   constructor(
     @Inject(DATABASE_CONNECTION) private readonly database: DatabaseConnection,
@@ -36,17 +39,11 @@ export class AuditRetention implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     const retention = this.config.audit.retention;
-    if (!retention.job) return;
-    const runLogged = () => {
-      this.running = this.runOnce().catch((error: unknown) => this.logger.error({ err: error }, 'audit retention failed'));
-    };
-    runLogged();
-    this.timer = setInterval(runLogged, retention.intervalMs);
+    if (retention.job) this.runs.every(retention.intervalMs, { now: true });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.runs.stop();
   }
 
   async runOnce(now = new Date()): Promise<RetentionOutcome> {
