@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_SIGNING_KEY } from '../../src/audit/chain/audit-chain.tokens';
 import type { AuditSigningKey } from '../../src/audit/chain/audit-signing-key';
 import { ChainSealer } from '../../src/audit/chain/chain-sealer';
+import { AuditAttemptsRepository } from '../../src/audit/query/audit-attempts.repository';
 import type { AppConfig } from '../../src/config/app-config';
 import { APP_CONFIG } from '../../src/config/app-config.token';
 import { openDatabase } from '../../src/database/database-connection';
@@ -73,7 +74,8 @@ describe(ChainSealer.name, () => {
       const otherReplica = await openDatabase({ databaseUrl: harness.database.databaseUrl, dataDir: harness.database.dataDir, poolMax: 4, migrationsDir: DEFAULT_MIGRATIONS_DIR });
       const config = harness.gate.app.get<symbol, AppConfig>(APP_CONFIG);
       const key = harness.gate.app.get<symbol, AuditSigningKey>(AUDIT_SIGNING_KEY);
-      const replicas = [harness.gate.app.get(ChainSealer), new ChainSealer(otherReplica, config, key), new ChainSealer(otherReplica, config, key)];
+      const reads = new AuditAttemptsRepository(otherReplica);
+      const replicas = [harness.gate.app.get(ChainSealer), new ChainSealer(otherReplica, config, key, reads), new ChainSealer(otherReplica, config, key, reads)];
       let sealed = 0;
       try {
         while (sealed < total) {

@@ -77,9 +77,6 @@ CREATE INDEX "attempts_change_ticket_received_at_id_idx" ON "attempts"("change_t
 -- CreateIndex
 CREATE INDEX "attempts_outcome_received_at_id_idx" ON "attempts"("outcome", "received_at", "id");
 
--- CreateIndex
-CREATE INDEX "attempts_entry_point_received_at_id_idx" ON "attempts"("entry_point", "received_at", "id");
-
 -- Not expressible in schema.prisma: the serialNumber filter reads the device snapshot.
 CREATE INDEX "attempts_serial_number_received_at_id_idx" ON "attempts"(("device_snapshot" ->> 'serialNumber'), "received_at", "id");
 

@@ -5,7 +5,7 @@ import type { DatabaseConnection } from '../../database/database-connection';
 import { DATABASE_CONNECTION } from '../../database/database.providers';
 import type { SqlExecutor } from '../../database/sql-executor';
 import { SerialRuns } from '../serial-runs';
-import { storedAttemptFromRow } from '../stored-attempt-row';
+import { AuditAttemptsRepository } from '../query/audit-attempts.repository';
 import { AUDIT_SIGNING_KEY } from './audit-chain.tokens';
 import type { AuditSigningKey } from './audit-signing-key';
 import { chainHash } from './canonical-record';
@@ -17,7 +17,9 @@ export const SEAL_LOCK_KEY = 72707371;
 const BATCH_SIZE = 2000;
 
 /** The next attempts to seal: settled, unsealed, in the chain's order. `seq IS NULL` is served by the seq index. */
-export const UNSEALED_ATTEMPTS = `SELECT * FROM "attempts" WHERE "seq" IS NULL AND "outcome" <> 'in_flight' ORDER BY "settled_at", "id" LIMIT $1`;
+export function unsealedAttemptsQuery(select: string): string {
+  return `SELECT ${select} FROM "attempts" WHERE "seq" IS NULL AND "outcome" <> 'in_flight' ORDER BY "settled_at", "id" LIMIT $1`;
+}
 
 export interface SealResult {
   sealed: number;
@@ -44,6 +46,7 @@ export class ChainSealer implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(DATABASE_CONNECTION) private readonly database: DatabaseConnection,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(AUDIT_SIGNING_KEY) private readonly key: AuditSigningKey,
+    private readonly attempts: AuditAttemptsRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -61,8 +64,9 @@ export class ChainSealer implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async sealAll(): Promise<SealResult> {
     const total: SealResult = { sealed: 0, checkpoints: 0, busy: false };
+    const unsealed = unsealedAttemptsQuery((await this.attempts.selects()).json);
     for (;;) {
-      const batch = await this.database.transaction((sql) => this.sealBatch(sql));
+      const batch = await this.database.transaction((sql) => this.sealBatch(sql, unsealed));
       total.sealed += batch.sealed;
       total.checkpoints += batch.checkpoints;
       total.busy ||= batch.busy;
@@ -70,18 +74,19 @@ export class ChainSealer implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private async sealBatch(sql: SqlExecutor): Promise<SealResult> {
+  private async sealBatch(sql: SqlExecutor, unsealed: string): Promise<SealResult> {
     const [{ locked }] = await sql.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [SEAL_LOCK_KEY]);
     if (!locked) return { sealed: 0, checkpoints: 0, busy: true };
     const head = await readChainHead(sql, true);
-    const rows = await sql.query<Record<string, unknown>>(UNSEALED_ATTEMPTS, [BATCH_SIZE]);
+    // Each attempt as the API shows it, rendered by Postgres: the same bytes the exports carry and the walk checks.
+    const rows = await sql.query<{ json: string; id: string }>(unsealed, [BATCH_SIZE]);
     const links: ChainHead[] = [];
     const ids: string[] = [];
     const prevHashes: string[] = [];
     let tip = head;
     for (const row of rows) {
-      const hash = chainHash(tip.hash, storedAttemptFromRow(row));
-      ids.push(row.id as string);
+      const hash = chainHash(tip.hash, JSON.parse(row.json) as object);
+      ids.push(row.id);
       prevHashes.push(tip.hash);
       tip = { seq: tip.seq + 1, hash };
       links.push(tip);

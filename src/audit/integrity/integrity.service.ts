@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
+import type { StoredAttempt } from '../../attempts/attempt';
 import type { DatabaseConnection } from '../../database/database-connection';
 import { DATABASE_CONNECTION } from '../../database/database.providers';
 import type { SqlExecutor } from '../../database/sql-executor';
@@ -10,7 +11,7 @@ import { GENESIS_HASH } from '../chain/canonical-record';
 import { readChainHead, readCheckpointsCovering, readLastCheckpoint, readLatestRetentionRun } from '../chain/chain-records';
 import { retentionStatement, verifyStatement, type RetentionRun } from '../chain/signed-statements';
 import { attemptWhereToSql, SqlParameters } from '../scope/attempt-where-sql';
-import { storedAttemptFromRow } from '../stored-attempt-row';
+import { AuditAttemptsRepository } from '../query/audit-attempts.repository';
 import { ChainWalk, type ChainBreak } from './chain-walk';
 import type { IntegrityReport } from './integrity-report';
 
@@ -21,12 +22,12 @@ const IN_SCOPE = '__in_scope';
 export const SEQ_RANGE_RECEIVED = `SELECT min("seq") AS "from_seq", max("seq") AS "to_seq" FROM "attempts"
   WHERE "received_at" >= coalesce($1::timestamptz, '-infinity') AND "received_at" < coalesce($2::timestamptz, 'infinity')`;
 
-/** One batch of the walk, in seq order, each row telling whether the caller's scope covers it. */
-export function chainBatchQuery(scope: Prisma.AttemptWhereInput, fromSeq: number, toSeq: number) {
+/** One batch of the walk, in seq order, each attempt rendered as the API shows it and whether the caller's scope covers it. */
+export function chainBatchQuery(select: string, scope: Prisma.AttemptWhereInput, fromSeq: number, toSeq: number) {
   const params = new SqlParameters();
   const inScope = attemptWhereToSql(scope, params);
   const from = params.add(fromSeq);
-  const text = `SELECT *, ${inScope} AS "${IN_SCOPE}" FROM "attempts" WHERE "seq" >= ${from} AND "seq" <= ${params.add(toSeq)} ORDER BY "seq" LIMIT ${params.add(BATCH_SIZE)}`;
+  const text = `SELECT ${select}, ${inScope} AS "${IN_SCOPE}" FROM "attempts" WHERE "seq" >= ${from} AND "seq" <= ${params.add(toSeq)} ORDER BY "seq" LIMIT ${params.add(BATCH_SIZE)}`;
   return { text, values: params.values, fromIndex: Number(from.slice(1)) - 1 };
 }
 
@@ -45,6 +46,7 @@ export class IntegrityService {
   constructor(
     @Inject(DATABASE_CONNECTION) private readonly database: DatabaseConnection,
     @Inject(AUDIT_SIGNING_KEY) private readonly key: AuditSigningKey,
+    private readonly attempts: AuditAttemptsRepository,
   ) {}
 
   async walk(scope: Prisma.AttemptWhereInput, window: { from?: Date; to?: Date }): Promise<IntegrityReport> {
@@ -97,13 +99,12 @@ export class IntegrityService {
   }
 
   private async walkRecords(sql: SqlExecutor, walk: ChainWalk, scope: Prisma.AttemptWhereInput, fromSeq: number, toSeq: number) {
-    const query = chainBatchQuery(scope, fromSeq, toSeq);
+    const query = chainBatchQuery((await this.attempts.selects()).json, scope, fromSeq, toSeq);
     let counted = 0;
     for (;;) {
-      const rows = await sql.query<Record<string, unknown>>(query.text, query.values);
-      for (const { [IN_SCOPE]: visible, ...row } of rows) {
-        const record = storedAttemptFromRow(row);
-        const broken = await walk.visit(record);
+      const rows = await sql.query<{ json: string; seq: unknown; [IN_SCOPE]: boolean }>(query.text, query.values);
+      for (const { json, [IN_SCOPE]: visible } of rows) {
+        const broken = await walk.visit(JSON.parse(json) as StoredAttempt);
         if (broken) return { firstBreak: visible === true ? broken : withoutAttemptId(broken), inScope: counted };
         if (visible === true) counted += 1;
       }
