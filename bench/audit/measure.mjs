@@ -9,7 +9,6 @@ import { percentile } from '../lib/load.mjs';
 
 const require = createRequire(import.meta.url);
 const { canonicalRecord, GENESIS_HASH } = require(join(PROJECT_DIR, 'dist/audit/chain/canonical-record.js'));
-const { storedAttemptFromRow } = require(join(PROJECT_DIR, 'dist/audit/stored-attempt-row.js'));
 
 export function latencySummary(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -71,17 +70,22 @@ export async function copyToCsv(client, selectSql) {
   return { ms: performance.now() - started, ...counted };
 }
 
-/** The integrity walk's floor: read the chain in seq batches with `pg` and hash the same bytes, nothing else. */
-export async function bareChainLoop(client, toSeq, batchSize = 5000) {
+/**
+ * The integrity walk's floor: read the same rows in seq batches with `pg` (each attempt with its link, rendered as the
+ * walk reads them) and hash the same bytes, nothing else: no scope, no checkpoints, no HTTP.
+ */
+export async function bareChainLoop(client, chainedJson, toSeq, batchSize = 1000) {
   const started = performance.now();
   let prevHash = GENESIS_HASH;
   let next = 1;
   let records = 0;
+  const query = `SELECT ${chainedJson} FROM "audit_chain" c JOIN "attempts" a ON a."id" = c."attempt_id" WHERE c."seq" >= $1 AND c."seq" <= $2 ORDER BY c."seq" LIMIT $3`;
   for (;;) {
-    const { rows } = await client.query('SELECT * FROM "attempts" WHERE "seq" >= $1 AND "seq" <= $2 ORDER BY "seq" LIMIT $3', [next, toSeq, batchSize]);
+    const { rows } = await client.query(query, [next, toSeq, batchSize]);
     for (const row of rows) {
-      const hash = createHash('sha256').update(prevHash).update(canonicalRecord(storedAttemptFromRow(row))).digest('hex');
-      if (hash !== row.hash) throw new Error(`the bare loop found seq ${row.seq} broken: the seed is wrong`);
+      const attempt = JSON.parse(row.json);
+      const hash = createHash('sha256').update(prevHash).update(canonicalRecord(attempt)).digest('hex');
+      if (hash !== attempt.hash) throw new Error(`the bare loop found seq ${row.seq} broken: the seed is wrong`);
       prevHash = hash;
       records += 1;
     }

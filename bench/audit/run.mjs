@@ -113,7 +113,7 @@ async function main() {
       const migrated = spawnSync(process.execPath, ['dist/database/migrate.cli.js'], { cwd: PROJECT_DIR, env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl }, encoding: 'utf8' });
       if (migrated.status !== 0) throw new Error(`migrations failed: ${migrated.stderr}`);
       log(`seeding ${settings.rows.toLocaleString('en')} attempts with COPY`);
-      results.seed = await seedAttempts({ databaseUrl, count: settings.rows, signingKeyFile: auditKeyFile, log });
+      results.seed = await seedAttempts({ databaseUrl, count: settings.rows, signingKeyFile: auditKeyFile, workDir, log });
       // Kept for BENCH_AUDIT_REUSE_DATABASE: the checkpoints of the kept database verify only with this key.
       if (settings.keepDatabase) copyFileSync(auditKeyFile, join(BENCH_DIR, 'results', 'audit-bench-signing-key.pem'));
     }
@@ -164,7 +164,7 @@ async function main() {
     if (settings.phases.has('deep')) await measureDeepWalk(settings, http, results);
     if (settings.phases.has('export')) await measureExport(settings, http, db, gate, results);
     if (settings.phases.has('summary')) await measureSummaries(settings, http, db, scope, now, results);
-    if (settings.phases.has('integrity')) await measureIntegrity(settings, http, db, results);
+    if (settings.phases.has('integrity')) await measureIntegrity(settings, http, db, selects, results);
 
     results.targets = auditTargets(results);
     results.meta.wallSeconds = (Date.now() - started) / 1000;
@@ -238,7 +238,7 @@ async function measureSummaries(settings, http, db, scope, now, results) {
   }
 }
 
-async function measureIntegrity(settings, http, db, results) {
+async function measureIntegrity(settings, http, db, selects, results) {
   log(`integrity walk over ${results.seed.count.toLocaleString('en')} records, ${settings.walks} times each`);
   const head = Number((await db.query('SELECT seq FROM audit_chain_head')).rows[0].seq);
   let report = null;
@@ -250,7 +250,7 @@ async function measureIntegrity(settings, http, db, results) {
       report = response.body;
       return response.ms;
     },
-    floor: async () => (await bareChainLoop(db, head)).ms,
+    floor: async () => (await bareChainLoop(db, selects.chainedJson, head)).ms,
   });
   if (report?.status !== 'ok' || report.records !== results.seed.count) throw new Error(`the integrity walk did not verify the seed: ${JSON.stringify(report)}`);
   results.integrity = {

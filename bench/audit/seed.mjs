@@ -2,7 +2,8 @@
 // (the gate's own canonical form and hash, from dist/), and a checkpoint every 1000 records signed with the key
 // the gate is started with. Deterministic: the same N gives the same attempts (ids and hashes aside).
 import { createPrivateKey, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { finished } from 'node:stream/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -15,7 +16,7 @@ const require = createRequire(import.meta.url);
 const { chainHash, GENESIS_HASH } = require(join(PROJECT_DIR, 'dist/audit/chain/canonical-record.js'));
 const { checkpointStatement, signStatement } = require(join(PROJECT_DIR, 'dist/audit/chain/signed-statements.js'));
 const { keyIdOf } = require(join(PROJECT_DIR, 'dist/audit/chain/audit-signing-key.js'));
-const { storedAttemptFromRow } = require(join(PROJECT_DIR, 'dist/audit/stored-attempt-row.js'));
+const { attemptFromRow } = require(join(PROJECT_DIR, 'dist/audit/attempt-from-row.js'));
 const { createPublicKey } = require('node:crypto');
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -34,7 +35,7 @@ const COLUMNS = [
   'actor_oid', 'actor_tenant_id', 'actor_upn', 'actor_app_id', 'actor_kind', 'actor_roles', 'client_ip', 'user_agent',
   'device_id', 'device_snapshot', 'change_ticket', 'ticket_snapshot', 'justification', 'break_glass', 'decision',
   'decision_reason', 'policy_version', 'graph_status', 'graph_error_code', 'graph_error_message', 'graph_request_id',
-  'graph_client_request_id', 'graph_duration_ms', 'duration_ms', 'seq', 'prev_hash', 'hash',
+  'graph_client_request_id', 'graph_duration_ms', 'duration_ms',
 ];
 
 function prng(seed) {
@@ -128,10 +129,11 @@ function csvField(value) {
 }
 
 /**
- * COPYs `count` sealed attempts into a migrated, empty database and signs its checkpoints. Indexes are dropped
- * for the load and built again after it, as a restore would.
+ * COPYs `count` attempts and their chain links into a migrated, empty database and signs its checkpoints. Indexes are
+ * dropped for the load and built again after it, as a restore would. The links go through a file in `workDir`: they
+ * are known only as the attempts are hashed, and a million of them should not wait in memory.
  */
-export async function seedAttempts({ databaseUrl, count, signingKeyFile, log }) {
+export async function seedAttempts({ databaseUrl, count, signingKeyFile, workDir, log }) {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const privateKey = createPrivateKey(readFileSync(signingKeyFile, 'utf8'));
@@ -140,7 +142,9 @@ export async function seedAttempts({ databaseUrl, count, signingKeyFile, log }) 
     // The append-only insert trigger refuses chain columns from anyone but the sealer; the seed is the sealer here.
     await client.query(`SET session_replication_role = replica`);
     await client.query(`SET maintenance_work_mem = '256MB'`);
-    const { rows: indexes } = await client.query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'attempts' AND indexname <> 'attempts_pkey'`);
+    const { rows: indexes } = await client.query(
+      `SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('attempts', 'audit_chain') AND indexname NOT IN ('attempts_pkey', 'audit_chain_pkey')`,
+    );
     for (const { indexname } of indexes) await client.query(`DROP INDEX "${indexname}"`);
 
     const started = Date.now();
@@ -149,12 +153,14 @@ export async function seedAttempts({ databaseUrl, count, signingKeyFile, log }) 
     let prevHash = GENESIS_HASH;
     let seq = 0;
     let previousSignature = null;
+    const linksFile = join(workDir, 'audit-chain.csv');
+    const links = createWriteStream(linksFile);
     async function* lines() {
       let chunk = '';
       for (const row of attempts(count, now)) {
         seq += 1;
-        const hash = chainHash(prevHash, storedAttemptFromRow({ ...row, seq: null, prev_hash: null, hash: null }));
-        Object.assign(row, { seq, prev_hash: prevHash, hash });
+        const hash = chainHash(prevHash, attemptFromRow(row));
+        if (!links.write(`${seq},${row.id},${prevHash},${hash}\n`)) await new Promise((resolve) => links.once('drain', resolve));
         prevHash = hash;
         if (seq % CHECKPOINT_EVERY === 0 || seq === count) {
           const unsigned = { seq, hash, signedAt: new Date(row.settled_at.getTime() + 1000), keyId, previousSignature };
@@ -172,7 +178,10 @@ export async function seedAttempts({ databaseUrl, count, signingKeyFile, log }) 
       if (chunk) yield chunk;
     }
     await pipeline(Readable.from(lines()), client.query(copyFrom(`COPY attempts (${COLUMNS.map((c) => `"${c}"`).join(', ')}) FROM STDIN WITH (FORMAT csv)`)));
-    log(`  COPY of ${count.toLocaleString('en')} attempts: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    links.end();
+    await finished(links);
+    await pipeline(createReadStream(linksFile), client.query(copyFrom('COPY audit_chain (seq, attempt_id, prev_hash, hash) FROM STDIN WITH (FORMAT csv)')));
+    log(`  COPY of ${count.toLocaleString('en')} attempts and their links: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
     for (let i = 0; i < checkpoints.length; i += 500) {
       const batch = checkpoints.slice(i, i + 500);
@@ -186,6 +195,7 @@ export async function seedAttempts({ databaseUrl, count, signingKeyFile, log }) 
     for (const { indexdef } of indexes) await client.query(indexdef);
     log(`  ${indexes.length} indexes built again: ${((Date.now() - indexing) / 1000).toFixed(0)} s`);
     await client.query('VACUUM (ANALYZE) attempts');
+    await client.query('VACUUM (ANALYZE) audit_chain');
     return { count: seq, checkpoints: checkpoints.length, head: prevHash, seconds: (Date.now() - started) / 1000 };
   } finally {
     await client.end();

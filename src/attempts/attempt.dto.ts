@@ -40,8 +40,4 @@ export class AttemptDto {
   @ApiProperty(text) graphClientRequestId!: string | null;
   @ApiProperty(int) graphDurationMs!: number | null;
   @ApiProperty(int) durationMs!: number | null;
-  @ApiProperty({ ...int, description: 'Position in the tamper-evident chain; null until the attempt is settled and sealed.' }) seq!: number | null;
-  @ApiProperty({ ...text, description: 'hash of the record at seq - 1 (64 zeros for the first).' }) prevHash!: string | null;
-  @ApiProperty({ ...text, description: 'sha256(prevHash || canonical JSON of this record), lowercase hex (README: "Tamper evidence").' })
-  hash!: string | null;
 }

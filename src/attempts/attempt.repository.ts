@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DatabaseConnection } from '../database/database-connection';
 import { DATABASE_CONNECTION } from '../database/database.providers';
 import { PrismaClient, type Attempt as AttemptRow } from '../generated/prisma/client';
-import type { StoredAttempt } from './attempt';
+import type { AttemptRecord } from './attempt';
 import { INSERT_ATTEMPT, insertParameters, SETTLE_ATTEMPT, settleParameters } from './attempt-columns';
 import type { AttemptDraft, AttemptSettlement } from './attempt-draft';
 
@@ -34,20 +34,19 @@ export class AttemptRepository {
     }
   }
 
-  async findById(id: string): Promise<StoredAttempt | null> {
+  async findById(id: string): Promise<AttemptRecord | null> {
     const row = await this.prisma.attempt.findUnique({ where: { id } });
     return row ? toRecord(row) : null;
   }
 }
 
-function toRecord(row: AttemptRow): StoredAttempt {
+function toRecord(row: AttemptRow): AttemptRecord {
   return {
     ...row,
-    entryPoint: row.entryPoint as StoredAttempt['entryPoint'],
-    actorKind: row.actorKind as StoredAttempt['actorKind'],
-    decision: row.decision as StoredAttempt['decision'],
-    deviceSnapshot: row.deviceSnapshot as StoredAttempt['deviceSnapshot'],
-    ticketSnapshot: row.ticketSnapshot as StoredAttempt['ticketSnapshot'],
-    seq: row.seq === null ? null : Number(row.seq),
+    entryPoint: row.entryPoint as AttemptRecord['entryPoint'],
+    actorKind: row.actorKind as AttemptRecord['actorKind'],
+    decision: row.decision as AttemptRecord['decision'],
+    deviceSnapshot: row.deviceSnapshot as AttemptRecord['deviceSnapshot'],
+    ticketSnapshot: row.ticketSnapshot as AttemptRecord['ticketSnapshot'],
   };
 }

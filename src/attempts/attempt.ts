@@ -65,16 +65,3 @@ export interface AttemptRecord {
   graphDurationMs: number | null;
   durationMs: number | null;
 }
-
-/** Where a settled attempt sits in the tamper-evident chain (src/audit/chain): null until the sealer reaches it. */
-export interface ChainLink {
-  seq: number | null;
-  prevHash: string | null;
-  hash: string | null;
-}
-
-/** The chain's own columns: never part of what a hash covers, never written by AttemptRepository. */
-export const CHAIN_FIELDS = ['seq', 'prevHash', 'hash'] as const satisfies readonly (keyof ChainLink)[];
-
-/** An attempt as the database holds it. */
-export type StoredAttempt = AttemptRecord & ChainLink;

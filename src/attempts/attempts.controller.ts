@@ -7,7 +7,7 @@ import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { ProblemCode } from '../http/problem-code';
 import { ProblemError } from '../http/problem.error';
 import { AbilityFactory } from '../policy/ability.factory';
-import type { StoredAttempt } from './attempt';
+import type { AttemptRecord } from './attempt';
 import { AttemptDto } from './attempt.dto';
 import { AttemptRepository } from './attempt.repository';
 
@@ -28,7 +28,7 @@ export class AttemptsController {
     @Param('attemptId', new ParseUUIDPipe({ exceptionFactory: () => new ProblemError(ProblemCode.InvalidRequest, 'The attempt id must be a UUID.') }))
     attemptId: string,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<StoredAttempt> {
+  ): Promise<AttemptRecord> {
     const ability = this.abilities.forPrincipal(principal);
     if (ability.cannot('read', 'Attempt')) throw new ProblemError(ProblemCode.PolicyDenied, 'Your roles do not allow reading attempts.');
     const attempt = await this.attempts.findById(attemptId);

@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database'
 
 const APP_ROLE = 'autopilot_gate_app';
 const A_HASH = 'a'.repeat(64);
+const B_HASH = 'b'.repeat(64);
 
 describe('append-only attempts (migration 20261203120000_audit_chain)', () => {
   let database: TestDatabase;
@@ -82,36 +83,49 @@ describe('append-only attempts (migration 20261203120000_audit_chain)', () => {
       const row = await insert();
 
       await expect(connection.sql.query(`UPDATE attempts SET ${assignment} WHERE id = $1`, [row.id])).rejects.toThrow(/append-only.*settled/);
+      expect((await attempt(row.id)).justification).toBe(row.justification);
     });
 
-    it("lets the chain columns of a settled attempt be set once, and never again", async () => {
-      const row = await insert();
-      const seal = (seq: number) => connection.sql.query('UPDATE attempts SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4', [seq, A_HASH, A_HASH, row.id]);
-
-      await seal(900_001);
-      await expect(seal(900_002)).rejects.toThrow(/append-only/);
-      expect(Number((await attempt(row.id)).seq)).toBe(900_001);
-    });
-
-    it('refuses the chain columns on a write that also changes the record, or on an in-flight attempt', async () => {
+    it('queues every attempt that settles for the sealer, in the same transaction, and no in-flight one', async () => {
       const settled = await insert();
       const open = await inFlight();
+      const queued = () => connection.sql.query<{ attempt_id: string }>('SELECT attempt_id FROM audit_unsealed WHERE attempt_id = ANY($1::uuid[])', [[settled.id, open.id]]);
+      const before = (await queued()).map((row) => row.attempt_id);
 
-      await expect(
-        connection.sql.query(`UPDATE attempts SET seq = 900101, prev_hash = $1, hash = $1, justification = 'x' WHERE id = $2`, [A_HASH, settled.id]),
-      ).rejects.toThrow(/append-only/);
-      await expect(connection.sql.query('UPDATE attempts SET seq = 900102, prev_hash = $1, hash = $1 WHERE id = $2', [A_HASH, open.id])).rejects.toThrow(/cannot be sealed/);
+      await connection.sql.query(`UPDATE attempts SET outcome = 'unknown', settled_at = now() WHERE id = $1`, [open.id]);
+
+      expect(before).toEqual([settled.id]);
+      expect((await queued()).map((row) => row.attempt_id).sort()).toEqual([settled.id, open.id].sort());
     });
 
-    it('refuses an insert that brings its own chain columns', async () => {
-      await expect(insert({ seq: 900_201, prev_hash: A_HASH, hash: A_HASH })).rejects.toThrow(/only the chain sealer/);
+    it('chains through audit_seal only attempts waiting in the queue, each once, numbered on from the head', async () => {
+      const [first, second] = [await insert(), await insert()];
+      const [head] = await connection.sql.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_chain_head');
+      const seal = (ids: unknown[], hashes: string[]) => connection.sql.query('SELECT audit_seal($1::uuid[], $2::text[])', [ids, hashes]);
+
+      await seal([first.id, second.id], [A_HASH, B_HASH]);
+
+      const links = await connection.sql.query<Record<string, unknown>>('SELECT seq, attempt_id, prev_hash, hash FROM audit_chain WHERE attempt_id = ANY($1::uuid[]) ORDER BY seq', [[first.id, second.id]]);
+      expect(links).toEqual([
+        { seq: expect.anything(), attempt_id: first.id, prev_hash: head.hash, hash: A_HASH },
+        { seq: expect.anything(), attempt_id: second.id, prev_hash: A_HASH, hash: B_HASH },
+      ]);
+      expect(links.map((link) => Number(link.seq))).toEqual([Number(head.seq) + 1, Number(head.seq) + 2]);
+      await expect(seal([first.id], [A_HASH])).rejects.toThrow(/only attempts waiting to be sealed/);
+      await expect(seal([(await inFlight()).id], [A_HASH])).rejects.toThrow(/only attempts waiting to be sealed/);
+    });
+
+    it('keeps the chain unchangeable', async () => {
+      await expect(connection.sql.query(`UPDATE audit_chain SET hash = 'x'`)).rejects.toThrow(/audit_chain is append-only: UPDATE is refused/);
+      await expect(connection.sql.query('DELETE FROM audit_chain')).rejects.toThrow(/audit_chain is append-only: DELETE is refused/);
+      await expect(connection.sql.query('TRUNCATE audit_chain')).rejects.toThrow(/audit_chain is append-only: TRUNCATE is refused/);
     });
 
     it('refuses DELETE and TRUNCATE', async () => {
       const row = await insert();
 
-      await expect(connection.sql.query('DELETE FROM attempts WHERE id = $1', [row.id])).rejects.toThrow(/append-only: DELETE is refused/);
-      await expect(connection.sql.query('TRUNCATE attempts')).rejects.toThrow(/append-only: TRUNCATE is refused/);
+      await expect(connection.sql.query('DELETE FROM attempts WHERE id = $1', [row.id])).rejects.toThrow(/attempts is append-only: DELETE is refused/);
+      await expect(connection.sql.query('TRUNCATE attempts')).rejects.toThrow(/attempts is append-only: TRUNCATE is refused/);
       expect(await attempt(row.id)).toBeDefined();
     });
 
@@ -139,15 +153,17 @@ describe('append-only attempts (migration 20261203120000_audit_chain)', () => {
   });
 
   describe(`for the least-privilege role ${APP_ROLE}`, () => {
-    it('records and settles an attempt with the statements AttemptRepository runs', async () => {
+    it('records and settles an attempt with the statements AttemptRepository runs, and seals it through audit_seal', async () => {
       const draft = new AttemptDraft({ entryPoint: 'v1', correlationId: 'c-role', clientIp: null, userAgent: null, deviceId: 'dev-2', policyVersion: 'p', simulated: false });
 
       await asAppRole(async (sql) => {
         await sql.query(INSERT_ATTEMPT, insertParameters(draft, { outcome: 'in_flight' }));
         await sql.query(SETTLE_ATTEMPT, settleParameters(draft, { outcome: 'graph_failed', httpStatus: 502, errorCode: 'GRAPH_ERROR', settledAt: new Date(), durationMs: 5 }));
+        await sql.query('SELECT audit_seal($1::uuid[], $2::text[])', [[draft.id], [A_HASH]]);
       });
 
       expect(await attempt(draft.id)).toMatchObject({ outcome: 'graph_failed', http_status: 502 });
+      expect(await connection.sql.query('SELECT hash FROM audit_chain WHERE attempt_id = $1', [draft.id])).toEqual([{ hash: A_HASH }]);
     });
 
     const refused: [string, (id: unknown) => { text: string; params: unknown[] }][] = [
@@ -155,6 +171,10 @@ describe('append-only attempts (migration 20261203120000_audit_chain)', () => {
       ['delete an attempt', (id) => ({ text: 'DELETE FROM attempts WHERE id = $1', params: [id] })],
       ['truncate attempts', () => ({ text: 'TRUNCATE attempts', params: [] })],
       ['rewrite a checkpoint', () => ({ text: `UPDATE audit_checkpoints SET hash = 'x'`, params: [] })],
+      ['append to the chain directly', (id) => ({ text: `INSERT INTO audit_chain VALUES (987654321, $1, 'x', 'x')`, params: [id] })],
+      ['take an attempt off the sealing queue', (id) => ({ text: 'DELETE FROM audit_unsealed WHERE attempt_id = $1', params: [id] })],
+      ['queue an attempt for sealing again', (id) => ({ text: 'INSERT INTO audit_unsealed VALUES ($1, now())', params: [id] })],
+      ['move the chain head', () => ({ text: 'UPDATE audit_chain_head SET seq = seq + 1', params: [] })],
       ['write a retention record directly', () => ({ text: 'INSERT INTO audit_retention_runs SELECT * FROM audit_retention_runs LIMIT 0', params: [] })],
       ['switch the triggers off', () => ({ text: 'ALTER TABLE attempts DISABLE TRIGGER USER', params: [] })],
       ['lower the retention floor', () => ({ text: `ALTER FUNCTION audit_delete_expired_attempts SET autopilot_gate.retention_floor_days = '1'`, params: [] })],

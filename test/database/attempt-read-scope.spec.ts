@@ -7,7 +7,7 @@ import { attemptReadScope } from '../../src/audit/scope/attempt-read-scope';
 import { attemptWhereToSql, SqlParameters } from '../../src/audit/scope/attempt-where-sql';
 import { ATTEMPT_JSON_FIELDS, ATTEMPT_LIST_FIELDS, UntranslatableConditionError } from '../../src/audit/scope/mongo-to-prisma';
 import { checkAttemptReadRulesTranslate } from '../../src/audit/scope/read-rules-check';
-import { storedAttemptFromRow } from '../../src/audit/stored-attempt-row';
+import { attemptFromRow } from '../../src/audit/attempt-from-row';
 import { openDatabase, type DatabaseConnection } from '../../src/database/database-connection';
 import { DEFAULT_MIGRATIONS_DIR } from '../../src/database/migrations-dir';
 import { ProblemError } from '../../src/http/problem.error';
@@ -96,7 +96,7 @@ describe(attemptReadScope.name, () => {
 
     const selected = await connection.sql.query<{ id: string }>(`SELECT id FROM attempts WHERE ${condition}`, params.values);
 
-    const allowed = rows.filter((row) => ability.can('read', subject('Attempt', { ...storedAttemptFromRow(row) })));
+    const allowed = rows.filter((row) => ability.can('read', subject('Attempt', { ...attemptFromRow(row) })));
     expect(selected.map((row) => row.id).sort()).toEqual(allowed.map((row) => row.id).sort());
     expect(allowed.length).toBeGreaterThan(0);
   });

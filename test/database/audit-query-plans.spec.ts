@@ -4,7 +4,8 @@ import { unsealedAttemptsQuery } from '../../src/audit/chain/chain-sealer';
 import { chainBatchQuery, SEQ_RANGE_RECEIVED } from '../../src/audit/integrity/integrity.service';
 import { afterPosition } from '../../src/audit/query/attempt-cursor';
 import { attemptPageQuery } from '../../src/audit/query/audit-attempts.repository';
-import { attemptSelectsOf, type AttemptSelects } from '../../src/audit/query/attempt-selects';
+import { attemptSelectsOf, CHAINED_ATTEMPTS, type AttemptSelects } from '../../src/audit/query/attempt-selects';
+import { FIRST_YOUNG_SEQ } from '../../src/audit/retention/audit-retention';
 import { auditFiltersToWhere, type AuditFilters } from '../../src/audit/query/audit-filters';
 import { attemptReadScope } from '../../src/audit/scope/attempt-read-scope';
 import { SUMMARY_GROUPS, summaryQuery } from '../../src/audit/summary/audit-summary.repository';
@@ -14,8 +15,8 @@ import type { Prisma } from '../../src/generated/prisma/client';
 import type { AppAbility } from '../../src/policy/policy-vocabulary';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
-// Every query shape the audit reads run, EXPLAINed on 30,000 analysed attempts: none may scan the attempts table
-// sequentially. (A summary over most of the table is the exception by nature: there a sequential scan is the best
+// Every query shape the audit reads run, EXPLAINed on 30,000 analysed attempts: none may scan the attempts table (or
+// the chain) sequentially. (A summary over most of the table is the exception by nature: there a sequential scan is the best
 // plan, so the summaries here cover a day.) Runs on PGlite and on Postgres.
 
 const ROWS = 30_000;
@@ -55,11 +56,13 @@ SELECT gen_random_uuid(),
        200
   FROM generate_series(1, ${ROWS}) AS i`;
 
-/** Seals all but the newest thousand, as the sealer would: chain columns only, once. */
+/** Chains all but the newest hundred, as the sealer would, and leaves those in the queue: a small queue beside a large table, as in service. */
 const SEAL = `
-UPDATE attempts a SET seq = s.n, prev_hash = repeat('0', 64), hash = repeat('0', 64)
-  FROM (SELECT id, row_number() OVER (ORDER BY settled_at, id) AS n FROM attempts ORDER BY settled_at, id LIMIT ${ROWS - 1000}) s
- WHERE a.id = s.id`;
+WITH sealed AS (
+  DELETE FROM audit_unsealed WHERE attempt_id IN (SELECT attempt_id FROM audit_unsealed ORDER BY settled_at, attempt_id LIMIT ${ROWS - 100})
+  RETURNING attempt_id, settled_at)
+INSERT INTO audit_chain (seq, attempt_id, prev_hash, hash)
+SELECT row_number() OVER (ORDER BY settled_at, attempt_id), attempt_id, repeat('0', 64), repeat('0', 64) FROM sealed`;
 
 interface PlanNode {
   'Node Type': string;
@@ -68,7 +71,8 @@ interface PlanNode {
 }
 
 function sequentialScans(node: PlanNode): string[] {
-  const own = node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'attempts' ? ['Seq Scan on attempts'] : [];
+  const scanned = node['Relation Name'];
+  const own = node['Node Type'] === 'Seq Scan' && (scanned === 'attempts' || scanned === 'audit_chain') ? [`Seq Scan on ${scanned}`] : [];
   return [...own, ...(node.Plans ?? []).flatMap(sequentialScans)];
 }
 
@@ -95,6 +99,8 @@ describe('the audit queries on a table with enough rows', () => {
     await connection.sql.query(SEED);
     await connection.sql.query(SEAL);
     await connection.sql.query('ANALYZE attempts');
+    await connection.sql.query('ANALYZE audit_chain');
+    await connection.sql.query('ANALYZE audit_unsealed');
     selects = await attemptSelectsOf(connection.sql);
   }, 120_000);
   afterAll(async () => {
@@ -109,6 +115,7 @@ describe('the audit queries on a table with enough rows', () => {
 
       expect(await scanOf(attemptPageQuery(where, 51, selects.json))).toEqual([]);
       expect(await scanOf(attemptPageQuery({ AND: [where, deep] }, 250, selects.csvCells))).toEqual([]);
+      expect(await scanOf(attemptPageQuery({ AND: [where, deep] }, 250, selects.chainedJson, CHAINED_ATTEMPTS))).toEqual([]);
     });
 
     it.each(SUMMARY_GROUPS)('summarises a day by %s without a sequential scan', async (groupBy) => {
@@ -116,13 +123,15 @@ describe('the audit queries on a table with enough rows', () => {
     });
 
     it('walks the chain without a sequential scan', async () => {
-      expect(await scanOf(chainBatchQuery(selects.json, scope(), 10_000, 15_000))).toEqual([]);
+      expect(await scanOf(chainBatchQuery(selects.chainedJson, scope(), 10_000, 15_000))).toEqual([]);
     });
   });
 
-  it('finds the seq range of a window and the attempts to seal without a sequential scan', async () => {
+  it('finds the seq range of a window, the attempts to seal and where retention cuts without a sequential scan', async () => {
     expect(await scanOf({ text: SEQ_RANGE_RECEIVED, values: [DAY.from, DAY.to] })).toEqual([]);
     expect(await scanOf({ text: unsealedAttemptsQuery(selects.json), values: [2000] })).toEqual([]);
+    // Retention cuts before almost every attempt: the first young one is found right at the start of the chain.
+    expect(await scanOf({ text: FIRST_YOUNG_SEQ, values: [1, new Date('2026-01-02T00:00:00Z')] })).toEqual([]);
   });
 
   it('is meaningful: the same check does see a sequential scan where there is one', async () => {

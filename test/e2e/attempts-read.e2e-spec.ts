@@ -9,10 +9,9 @@ const AUDIT_READER = 'Audit.Reader';
 
 const camelCase = (column: string) => column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
 
-/** A database row as the API shows it: camelCase members, timestamps as ISO strings, seq (int8) as a number. */
+/** A database row as the API shows it: camelCase members, timestamps as ISO strings. */
 function asApiAttempt(row: Record<string, unknown>): Record<string, unknown> {
-  const member = (column: string, value: unknown) => (value instanceof Date ? value.toISOString() : column === 'seq' && value !== null ? Number(value) : value);
-  return Object.fromEntries(Object.entries(row).map(([column, value]) => [camelCase(column), member(column, value)]));
+  return Object.fromEntries(Object.entries(row).map(([column, value]) => [camelCase(column), value instanceof Date ? value.toISOString() : value]));
 }
 
 describe('GET /v1/attempts/{attemptId}', () => {

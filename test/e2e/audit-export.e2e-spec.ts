@@ -129,13 +129,15 @@ describe('GET /v1/audit/attempts/export', () => {
       text = asText(response);
     });
 
-    it('writes each attempt as the list shows it, then the checkpoints that sign them', async () => {
+    it('writes each attempt as the list shows it with its chain members, then the checkpoints that sign them', async () => {
       const lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
       const attempts = lines.filter((line) => !('checkpoint' in line));
       const page = await auditGet(harness, '/v1/audit/attempts', readerToken, { limit: 500 });
 
       expect(attempts.map((attempt) => attempt.id)).toEqual(idsNewestFirst(rows));
-      expect(attempts.slice(0, 500)).toEqual(page.body.items);
+      expect(attempts.slice(0, 500).map(({ seq: _, prevHash: __, hash: ___, ...attempt }) => attempt)).toEqual(page.body.items);
+      expect(attempts.filter((attempt) => attempt.seq !== null)).toHaveLength(2400 + FORMULAS.length + 1);
+      expect(attempts.every((attempt) => 'seq' in attempt && 'prevHash' in attempt && 'hash' in attempt)).toBe(true);
       expect(lines.slice(attempts.length).every((line) => 'checkpoint' in line)).toBe(true);
       expect(lines.length - attempts.length).toBeGreaterThanOrEqual(24);
     });
@@ -145,7 +147,9 @@ describe('GET /v1/audit/attempts/export', () => {
 
       expect(code, output).toBe(0);
       expect(output).toContain(`${rows.length} attempts`);
+      // Checkpoints every 100: the last attempts sealed after seq 2400 wait for the next one.
       expect(output).toMatch(/2400 sealed and covered by a signed checkpoint/);
+      expect(output).toMatch(new RegExp(`${FORMULAS.length + 1} sealed, consistent, but not covered`));
       expect(output).toMatch(/3 not sealed yet/);
       expect(output).toContain('OK');
     });

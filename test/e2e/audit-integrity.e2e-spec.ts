@@ -5,16 +5,23 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chainHash, GENESIS_HASH } from '../../src/audit/chain/canonical-record';
 import { checkpointFromRow } from '../../src/audit/chain/chain-records';
 import { checkpointStatement } from '../../src/audit/chain/signed-statements';
-import { storedAttemptFromRow } from '../../src/audit/stored-attempt-row';
+import { attemptFromRow } from '../../src/audit/attempt-from-row';
 import { aTeamsRoom } from '../factories/devices';
 import { anAttemptRow, insertAttemptRows } from '../factories/attempt-rows';
 import { AUDIT_READER, auditGet } from '../helpers/audit-reads';
-import { asSuperuser, restoreRows, rowAtSeq, sealNow } from '../helpers/chain-tampering';
+import { asSuperuser, chainRows, sealNow, snapshotFrom } from '../helpers/chain-tampering';
 import { GateHarness } from '../helpers/gate-harness';
 import { expectProblem } from '../helpers/refusal-assertions';
 import { createLocalTicket, JUSTIFICATION, UNASSIGNER, unassignV1 } from '../helpers/unassign-calls';
 
 const CHECKPOINT_EVERY = 5;
+
+/** The attempt of a chainRows() row, as the API shows it. */
+function attemptOf(row: Record<string, unknown>): object {
+  return attemptFromRow(Object.fromEntries(Object.entries(row).filter(([column]) => !column.startsWith('chain_'))));
+}
+
+const attemptAtSeq = (seq: number) => `(SELECT attempt_id FROM audit_chain WHERE seq = ${seq})`;
 
 describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
   let harness: GateHarness;
@@ -24,7 +31,7 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
   let undo: (() => Promise<unknown>) | undefined;
 
   const integrity = (token = readerToken, query: Record<string, string> = {}) => auditGet(harness, '/v1/audit/integrity', token, query);
-  const chainRows = () => harness.gate.database.sql.query<Record<string, unknown>>('SELECT * FROM attempts WHERE seq IS NOT NULL ORDER BY seq');
+  const chain = () => chainRows(harness.gate.database.sql);
 
   beforeAll(async () => {
     harness = await GateHarness.start({ env: { AUDIT_SEAL_INTERVAL_MS: '0', AUDIT_CHECKPOINT_EVERY: String(CHECKPOINT_EVERY) } });
@@ -40,7 +47,7 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
     }
     await insertAttemptRows(harness.gate.database.sql, Array.from({ length: 20 }, () => anAttemptRow({ received_at: new Date(Date.now() - 60_000) })));
     await sealNow(harness);
-    sealedCount = (await chainRows()).length;
+    sealedCount = (await chain()).length;
   });
   afterEach(async () => {
     await undo?.();
@@ -48,23 +55,26 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
   });
   afterAll(() => harness?.close());
 
-  it('seals every settled attempt in (settled_at, id) order, each linked to the one before', async () => {
-    const rows = await chainRows();
+  it('seals every settled attempt in (settled_at, id) order, each linked to the one before, and empties the queue', async () => {
+    const rows = await chain();
     const all = await harness.attemptRows();
 
     expect(rows).toHaveLength(all.length);
-    expect(rows.map((row) => Number(row.seq))).toEqual(rows.map((_, index) => index + 1));
+    expect(rows.map((row) => Number(row.chain_seq))).toEqual(rows.map((_, index) => index + 1));
     const bySettlement = [...all].sort((a, b) => (a.settled_at as Date).getTime() - (b.settled_at as Date).getTime() || (a.id as string).localeCompare(b.id as string));
     expect(rows.map((row) => row.id)).toEqual(bySettlement.map((row) => row.id));
     rows.forEach((row, index) => {
-      expect(row.prev_hash).toBe(index === 0 ? GENESIS_HASH : rows[index - 1].hash);
-      expect(row.hash).toBe(chainHash(row.prev_hash as string, storedAttemptFromRow(row)));
+      expect(row.chain_prev_hash).toBe(index === 0 ? GENESIS_HASH : rows[index - 1].chain_hash);
+      // Hashed by the sealer from the attempt as Postgres renders it; recomputed here from the row as `pg` reads it.
+      expect(row.chain_hash).toBe(chainHash(row.chain_prev_hash as string, attemptOf(row)));
     });
+    expect(await harness.gate.database.sql.query('SELECT * FROM audit_unsealed')).toEqual([]);
+    expect(await harness.gate.database.sql.query('SELECT seq, hash FROM audit_chain_head')).toEqual([{ seq: expect.anything(), hash: rows.at(-1)!.chain_hash }]);
   });
 
   it('signs a checkpoint every AUDIT_CHECKPOINT_EVERY records, each naming the signature before it', async () => {
     const checkpoints = (await harness.gate.database.sql.query<Record<string, unknown>>('SELECT * FROM audit_checkpoints ORDER BY seq')).map(checkpointFromRow);
-    const hashes = new Map((await chainRows()).map((row) => [Number(row.seq), row.hash]));
+    const hashes = new Map((await chain()).map((row) => [Number(row.chain_seq), row.chain_hash]));
     const key = await auditGet(harness, '/v1/audit/public-key', readerToken);
     const publicKey = createPublicKey(key.body.publicKeyPem as string);
 
@@ -88,27 +98,25 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
   it('leaves in-flight attempts unsealed, and seals them once settled', async () => {
     const [inFlight] = [anAttemptRow({ outcome: 'in_flight', settled_at: null, http_status: null, duration_ms: null })];
     await insertAttemptRows(harness.gate.database.sql, [inFlight]);
+    const linkOf = () => harness.gate.database.sql.query<{ seq: unknown }>('SELECT seq FROM audit_chain WHERE attempt_id = $1', [inFlight.id]);
 
     await sealNow(harness);
-    const [before] = await harness.gate.database.sql.query<Record<string, unknown>>('SELECT seq, hash FROM attempts WHERE id = $1', [inFlight.id]);
+    const before = await linkOf();
     await harness.gate.database.sql.query(`UPDATE attempts SET outcome = 'unknown', http_status = 502, settled_at = now() WHERE id = $1 AND outcome = 'in_flight'`, [inFlight.id]);
     await sealNow(harness);
-    const [after] = await harness.gate.database.sql.query<Record<string, unknown>>('SELECT seq, hash FROM attempts WHERE id = $1', [inFlight.id]);
+    const after = await linkOf();
 
-    expect(before).toEqual({ seq: null, hash: null });
-    expect(Number(after.seq)).toBe(sealedCount + 1);
+    expect(before).toEqual([]);
+    expect(Number(after[0].seq)).toBe(sealedCount + 1);
     sealedCount += 1;
     expect((await integrity()).body).toMatchObject({ status: 'ok', records: sealedCount });
   });
 
   describe('finds the first broken link and its kind, after changes made in SQL with the triggers off', () => {
     it('a record whose content changed: modified', async () => {
-      const original = await asSuperuser(harness, async (sql) => {
-        const row = await rowAtSeq(sql, 7);
-        await sql.query(`UPDATE attempts SET justification = 'nothing to see here' WHERE seq = 7`);
-        return row;
-      });
-      undo = () => restoreRows(harness, [original]);
+      const [original] = await harness.gate.database.sql.query<{ id: string }>(`SELECT id FROM attempts WHERE id = ${attemptAtSeq(7)}`);
+      undo = await snapshotFrom(harness, 7);
+      await asSuperuser(harness, (sql) => sql.query(`UPDATE attempts SET justification = 'nothing to see here' WHERE id = ${attemptAtSeq(7)}`));
 
       const response = await integrity();
 
@@ -116,22 +124,17 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
     });
 
     it('a record changed and the chain re-hashed after it: modified, caught at the next signed checkpoint', async () => {
-      const originals = await asSuperuser(harness, async (sql) => {
-        const rows = (await sql.query<Record<string, unknown>>('SELECT * FROM attempts WHERE seq >= 7 ORDER BY seq'));
-        let prevHash = rows[0].prev_hash as string;
-        for (const row of rows) {
-          const forged = { ...row, outcome: row.seq === rows[0].seq ? 'policy_denied' : row.outcome };
-          const hash = chainHash(prevHash, storedAttemptFromRow(forged));
-          await sql.query('UPDATE attempts SET outcome = $1, prev_hash = $2, hash = $3 WHERE id = $4', [forged.outcome, prevHash, hash, row.id]);
+      undo = await snapshotFrom(harness, 7);
+      await asSuperuser(harness, async (sql) => {
+        await sql.query(`UPDATE attempts SET outcome = 'policy_denied' WHERE id = ${attemptAtSeq(7)}`);
+        let prevHash = (await chainRows(sql, 7))[0].chain_prev_hash as string;
+        for (const row of await chainRows(sql, 7)) {
+          const hash = chainHash(prevHash, attemptOf(row));
+          await sql.query('UPDATE audit_chain SET prev_hash = $1, hash = $2 WHERE seq = $3', [prevHash, hash, row.chain_seq]);
           prevHash = hash;
         }
         await sql.query('UPDATE audit_chain_head SET hash = $1', [prevHash]);
-        return rows;
       });
-      undo = async () => {
-        await restoreRows(harness, originals);
-        await asSuperuser(harness, (sql) => sql.query('UPDATE audit_chain_head SET hash = (SELECT hash FROM attempts ORDER BY seq DESC LIMIT 1)'));
-      };
 
       const response = await integrity();
 
@@ -140,25 +143,20 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
     });
 
     it('a record removed: deleted', async () => {
-      const original = await asSuperuser(harness, async (sql) => {
-        const row = await rowAtSeq(sql, 12);
-        await sql.query('DELETE FROM attempts WHERE seq = 12');
-        return row;
-      });
-      undo = () => restoreRows(harness, [original]);
+      undo = await snapshotFrom(harness, 12);
+      await asSuperuser(harness, (sql) => sql.query(`DELETE FROM attempts WHERE id = ${attemptAtSeq(12)}`));
 
       const response = await integrity();
 
       expect(response.body).toMatchObject({ status: 'broken', records: 11, firstBreak: { kind: 'deleted', seq: 12 } });
     });
 
-    it('the newest records removed: deleted, against the head', async () => {
-      const originals = await asSuperuser(harness, async (sql) => {
-        const rows = await sql.query<Record<string, unknown>>('SELECT * FROM attempts WHERE seq > $1 ORDER BY seq', [sealedCount - 2]);
-        await sql.query('DELETE FROM attempts WHERE seq > $1', [sealedCount - 2]);
-        return rows;
+    it('the newest records removed with their links: deleted, against the head', async () => {
+      undo = await snapshotFrom(harness, sealedCount - 1);
+      await asSuperuser(harness, async (sql) => {
+        await sql.query('DELETE FROM attempts WHERE id IN (SELECT attempt_id FROM audit_chain WHERE seq > $1)', [sealedCount - 2]);
+        await sql.query('DELETE FROM audit_chain WHERE seq > $1', [sealedCount - 2]);
       });
-      undo = () => restoreRows(harness, originals);
 
       const response = await integrity();
 
@@ -166,17 +164,12 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
     });
 
     it('two records swapped: reordered', async () => {
+      undo = await snapshotFrom(harness, 8);
       await asSuperuser(harness, async (sql) => {
-        await sql.query('UPDATE attempts SET seq = -1 WHERE seq = 8');
-        await sql.query('UPDATE attempts SET seq = 8 WHERE seq = 9');
-        await sql.query('UPDATE attempts SET seq = 9 WHERE seq = -1');
+        await sql.query('UPDATE audit_chain SET seq = -1 WHERE seq = 8');
+        await sql.query('UPDATE audit_chain SET seq = 8 WHERE seq = 9');
+        await sql.query('UPDATE audit_chain SET seq = 9 WHERE seq = -1');
       });
-      undo = () =>
-        asSuperuser(harness, async (sql) => {
-          await sql.query('UPDATE attempts SET seq = -1 WHERE seq = 8');
-          await sql.query('UPDATE attempts SET seq = 8 WHERE seq = 9');
-          await sql.query('UPDATE attempts SET seq = 9 WHERE seq = -1');
-        });
 
       const response = await integrity();
 
@@ -212,15 +205,13 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
   });
 
   it("names a broken attempt only to a caller who may read it, and counts only the caller's own records", async () => {
-    const ownSeqs = (await harness.gate.database.sql.query<{ seq: string }>('SELECT seq FROM attempts WHERE actor_oid = $1 ORDER BY seq', [operator.oid])).map((row) => Number(row.seq));
+    const rows = await chain();
+    const ownSeqs = rows.filter((row) => row.actor_oid === operator.oid).map((row) => Number(row.chain_seq));
     const intact = await integrity(operator.token);
-    const someoneElses = Math.max(...Array.from({ length: sealedCount }, (_, i) => i + 1).filter((seq) => !ownSeqs.includes(seq) && seq < sealedCount));
-    const original = await asSuperuser(harness, async (sql) => {
-      const row = await rowAtSeq(sql, someoneElses);
-      await sql.query(`UPDATE attempts SET decision_reason = 'forged' WHERE seq = $1`, [someoneElses]);
-      return row;
-    });
-    undo = () => restoreRows(harness, [original]);
+    const someoneElses = Math.max(...rows.map((row) => Number(row.chain_seq)).filter((seq) => !ownSeqs.includes(seq) && seq < sealedCount));
+    const original = rows[someoneElses - 1];
+    undo = await snapshotFrom(harness, someoneElses);
+    await asSuperuser(harness, (sql) => sql.query(`UPDATE attempts SET decision_reason = 'forged' WHERE id = ${attemptAtSeq(someoneElses)}`));
 
     const asOperator = await integrity(operator.token);
     const asReader = await integrity();
@@ -231,11 +222,11 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
   });
 
   it('walks only the records received in [from, to), up to the checkpoint that signs the last of them', async () => {
-    const rows = await chainRows();
-    const window = rows.filter((row) => Number(row.seq) >= 11 && Number(row.seq) <= 13);
+    const rows = await chain();
+    const window = rows.filter((row) => Number(row.chain_seq) >= 11 && Number(row.chain_seq) <= 13);
     const from = new Date(Math.min(...window.map((row) => (row.received_at as Date).getTime())));
     const to = new Date(Math.max(...window.map((row) => (row.received_at as Date).getTime())) + 1);
-    const inWindow = rows.filter((row) => (row.received_at as Date) >= from && (row.received_at as Date) < to).map((row) => Number(row.seq));
+    const inWindow = rows.filter((row) => (row.received_at as Date) >= from && (row.received_at as Date) < to).map((row) => Number(row.chain_seq));
 
     const response = await integrity(readerToken, { from: from.toISOString(), to: to.toISOString() });
 

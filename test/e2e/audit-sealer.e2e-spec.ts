@@ -34,8 +34,8 @@ describe(ChainSealer.name, () => {
       expect(response.status, response.text).toBe(200);
 
       await expect
-        .poll(async () => (await harness.gate.database.sql.query<{ seq: unknown }>('SELECT seq FROM attempts WHERE id = $1', [response.body.attemptId]))[0].seq, { timeout: 3000 })
-        .not.toBeNull();
+        .poll(async () => harness.gate.database.sql.query<{ seq: unknown }>('SELECT seq FROM audit_chain WHERE attempt_id = $1', [response.body.attemptId]), { timeout: 3000 })
+        .toHaveLength(1);
     });
   });
 
@@ -85,7 +85,7 @@ describe(ChainSealer.name, () => {
       } finally {
         await otherReplica.close();
       }
-      const seqs = await harness.gate.database.sql.query<{ seq: string }>('SELECT seq FROM attempts ORDER BY seq');
+      const seqs = await harness.gate.database.sql.query<{ seq: string }>('SELECT seq FROM audit_chain ORDER BY seq');
       const readerToken = await harness.issuer.userToken({ roles: [AUDIT_READER] });
 
       expect(sealed).toBe(total);

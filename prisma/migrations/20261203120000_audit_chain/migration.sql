@@ -1,10 +1,25 @@
--- Audit reports and tamper evidence (issue 6): the hash chain's columns, its head, signed checkpoints, the
--- retention record, indexes for every report filter, append-only triggers and the least-privilege role.
+-- Audit reports and tamper evidence (issue 6): the hash chain, its head, the queue of attempts waiting for it, signed
+-- checkpoints, the retention record, indexes for every report filter, append-only triggers and the least-privilege role.
 
--- AlterTable: set once by the chain sealer (src/audit/chain) when an attempt is terminal.
-ALTER TABLE "attempts" ADD COLUMN "seq" BIGINT,
-ADD COLUMN "prev_hash" TEXT,
-ADD COLUMN "hash" TEXT;
+-- CreateTable: one link per settled attempt, appended by the sealer (src/audit/chain) off the request path. A table of
+-- its own rather than columns of attempts: sealing inserts a narrow row instead of rewriting a wide one and every index
+-- on it, a tenth of the database's work (bench/README.md), and a settled attempt is never written again.
+CREATE TABLE "audit_chain" (
+    "seq" BIGINT NOT NULL,
+    "attempt_id" UUID NOT NULL,
+    "prev_hash" TEXT NOT NULL,
+    "hash" TEXT NOT NULL,
+
+    CONSTRAINT "audit_chain_pkey" PRIMARY KEY ("seq")
+);
+
+-- CreateTable: settled attempts not chained yet, filled by a trigger in the settling transaction itself.
+CREATE TABLE "audit_unsealed" (
+    "attempt_id" UUID NOT NULL,
+    "settled_at" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "audit_unsealed_pkey" PRIMARY KEY ("attempt_id")
+);
 
 -- CreateTable: one row, moved forward by the sealer under its lock.
 CREATE TABLE "audit_chain_head" (
@@ -54,7 +69,7 @@ DROP INDEX "attempts_change_ticket_idx";
 DROP INDEX "attempts_outcome_received_at_idx";
 
 -- CreateIndex
-CREATE UNIQUE INDEX "attempts_seq_key" ON "attempts"("seq");
+CREATE UNIQUE INDEX "audit_chain_attempt_id_key" ON "audit_chain"("attempt_id");
 
 -- CreateIndex
 CREATE INDEX "attempts_received_at_id_idx" ON "attempts"("received_at", "id");
@@ -81,70 +96,54 @@ CREATE INDEX "attempts_outcome_received_at_id_idx" ON "attempts"("outcome", "rec
 CREATE INDEX "attempts_serial_number_received_at_id_idx" ON "attempts"(("device_snapshot" ->> 'serialNumber'), "received_at", "id");
 
 -- Append-only attempts. What this enforces, and against whom, is in README ("Append-only, and who can change what").
--- The columns an in-flight attempt is born with; the settle step may fill in every other column.
+-- An in-flight attempt may learn its outcome (the settle step), but not change who, what, when and why; a settled
+-- attempt never changes again.
 CREATE FUNCTION "audit_attempts_guard_update"() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    old_rest "attempts";
-    new_rest "attempts";
 BEGIN
-    IF OLD."outcome" = 'in_flight' THEN
-        IF (NEW."id", NEW."correlation_id", NEW."policy_version", NEW."received_at", NEW."entry_point", NEW."simulated",
-            NEW."actor_oid", NEW."actor_tenant_id", NEW."actor_upn", NEW."actor_app_id", NEW."actor_kind", NEW."actor_roles",
-            NEW."client_ip", NEW."user_agent", NEW."device_id", NEW."change_ticket", NEW."justification")
-           IS DISTINCT FROM
-           (OLD."id", OLD."correlation_id", OLD."policy_version", OLD."received_at", OLD."entry_point", OLD."simulated",
-            OLD."actor_oid", OLD."actor_tenant_id", OLD."actor_upn", OLD."actor_app_id", OLD."actor_kind", OLD."actor_roles",
-            OLD."client_ip", OLD."user_agent", OLD."device_id", OLD."change_ticket", OLD."justification") THEN
-            RAISE EXCEPTION 'attempts are append-only: who, what, when and why of in-flight attempt % cannot change', OLD."id";
-        END IF;
-        IF NEW."seq" IS NOT NULL OR NEW."prev_hash" IS NOT NULL OR NEW."hash" IS NOT NULL THEN
-            RAISE EXCEPTION 'attempts are append-only: in-flight attempt % cannot be sealed', OLD."id";
-        END IF;
-        RETURN NEW;
+    IF OLD."outcome" <> 'in_flight' THEN
+        RAISE EXCEPTION 'attempts are append-only: attempt % is settled (%) and cannot change', OLD."id", OLD."outcome";
     END IF;
-    -- A terminal attempt changes once more: the sealer fills in its chain columns, and nothing else.
-    IF OLD."seq" IS NULL AND OLD."prev_hash" IS NULL AND OLD."hash" IS NULL
-       AND NEW."seq" IS NOT NULL AND NEW."prev_hash" IS NOT NULL AND NEW."hash" IS NOT NULL THEN
-        old_rest := OLD;
-        new_rest := NEW;
-        old_rest."seq" := NULL;
-        old_rest."prev_hash" := NULL;
-        old_rest."hash" := NULL;
-        new_rest."seq" := NULL;
-        new_rest."prev_hash" := NULL;
-        new_rest."hash" := NULL;
-        -- Compares every column, those added later included (each needs an equality operator: jsonb, not json).
-        IF new_rest IS NOT DISTINCT FROM old_rest THEN
-            RETURN NEW;
-        END IF;
-    END IF;
-    RAISE EXCEPTION 'attempts are append-only: attempt % is settled (%) and cannot change', OLD."id", OLD."outcome";
-END;
-$$;
-
-CREATE FUNCTION "audit_attempts_guard_insert"() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NEW."seq" IS NOT NULL OR NEW."prev_hash" IS NOT NULL OR NEW."hash" IS NOT NULL THEN
-        RAISE EXCEPTION 'attempts are append-only: only the chain sealer sets seq, prev_hash and hash (attempt %)', NEW."id";
+    IF (NEW."id", NEW."correlation_id", NEW."policy_version", NEW."received_at", NEW."entry_point", NEW."simulated",
+        NEW."actor_oid", NEW."actor_tenant_id", NEW."actor_upn", NEW."actor_app_id", NEW."actor_kind", NEW."actor_roles",
+        NEW."client_ip", NEW."user_agent", NEW."device_id", NEW."change_ticket", NEW."justification")
+       IS DISTINCT FROM
+       (OLD."id", OLD."correlation_id", OLD."policy_version", OLD."received_at", OLD."entry_point", OLD."simulated",
+        OLD."actor_oid", OLD."actor_tenant_id", OLD."actor_upn", OLD."actor_app_id", OLD."actor_kind", OLD."actor_roles",
+        OLD."client_ip", OLD."user_agent", OLD."device_id", OLD."change_ticket", OLD."justification") THEN
+        RAISE EXCEPTION 'attempts are append-only: who, what, when and why of in-flight attempt % cannot change', OLD."id";
     END IF;
     RETURN NEW;
 END;
 $$;
 
--- Retention deletes through audit_delete_expired_attempts, which turns this setting on for its own statement only.
-CREATE FUNCTION "audit_attempts_guard_delete"() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Retention deletes through audit_delete_expired_attempts, which turns this setting on for its own statements only.
+CREATE FUNCTION "audit_guard_delete"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' AND current_setting('autopilot_gate.retention', true) = 'on' THEN
         RETURN NULL;
     END IF;
-    RAISE EXCEPTION 'attempts are append-only: % is refused; retention deletes through audit_delete_expired_attempts()', TG_OP;
+    RAISE EXCEPTION '% is append-only: % is refused; retention deletes through audit_delete_expired_attempts()', TG_TABLE_NAME, TG_OP;
+END;
+$$;
+
+-- Every settled attempt waits in audit_unsealed until the sealer chains it; queued in the transaction that settles it,
+-- so none is forgotten. Runs with its owner's rights: the service's role cannot write the queue.
+CREATE FUNCTION "audit_queue_for_sealing"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+BEGIN
+    INSERT INTO "audit_unsealed" ("attempt_id", "settled_at") VALUES (NEW."id", coalesce(NEW."settled_at", now()));
+    RETURN NULL;
 END;
 $$;
 
 CREATE TRIGGER "attempts_append_only_update" BEFORE UPDATE ON "attempts" FOR EACH ROW EXECUTE FUNCTION "audit_attempts_guard_update"();
-CREATE TRIGGER "attempts_append_only_insert" BEFORE INSERT ON "attempts" FOR EACH ROW EXECUTE FUNCTION "audit_attempts_guard_insert"();
-CREATE TRIGGER "attempts_append_only_delete" BEFORE DELETE ON "attempts" FOR EACH STATEMENT EXECUTE FUNCTION "audit_attempts_guard_delete"();
-CREATE TRIGGER "attempts_append_only_truncate" BEFORE TRUNCATE ON "attempts" FOR EACH STATEMENT EXECUTE FUNCTION "audit_attempts_guard_delete"();
+CREATE TRIGGER "attempts_append_only_delete" BEFORE DELETE ON "attempts" FOR EACH STATEMENT EXECUTE FUNCTION "audit_guard_delete"();
+CREATE TRIGGER "attempts_append_only_truncate" BEFORE TRUNCATE ON "attempts" FOR EACH STATEMENT EXECUTE FUNCTION "audit_guard_delete"();
+CREATE TRIGGER "attempts_queue_for_sealing" AFTER INSERT OR UPDATE OF "outcome" ON "attempts" FOR EACH ROW WHEN (NEW."outcome" <> 'in_flight') EXECUTE FUNCTION "audit_queue_for_sealing"();
+
+-- The chain: appended by audit_seal(), cut only by retention.
+CREATE TRIGGER "audit_chain_append_only_update" BEFORE UPDATE ON "audit_chain" FOR EACH STATEMENT EXECUTE FUNCTION "audit_guard_delete"();
+CREATE TRIGGER "audit_chain_append_only_delete" BEFORE DELETE ON "audit_chain" FOR EACH STATEMENT EXECUTE FUNCTION "audit_guard_delete"();
+CREATE TRIGGER "audit_chain_append_only_truncate" BEFORE TRUNCATE ON "audit_chain" FOR EACH STATEMENT EXECUTE FUNCTION "audit_guard_delete"();
 
 -- Checkpoints and retention records are never changed or removed.
 CREATE FUNCTION "audit_refuse_change"() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -169,6 +168,39 @@ $$;
 
 CREATE TRIGGER "audit_chain_head_forward_only" BEFORE UPDATE OR DELETE ON "audit_chain_head" FOR EACH ROW EXECUTE FUNCTION "audit_chain_head_guard"();
 CREATE TRIGGER "audit_chain_head_no_truncate" BEFORE TRUNCATE ON "audit_chain_head" FOR EACH STATEMENT EXECUTE FUNCTION "audit_refuse_change"();
+
+-- The sealer's only way to write the chain: links for attempts that are waiting in the queue, numbered on from the
+-- head, each naming the hash before it. The hashes themselves are the sealer's (the integrity walk checks them).
+CREATE FUNCTION "audit_seal"(p_attempt_ids UUID[], p_hashes TEXT[]) RETURNS BIGINT
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path FROM CURRENT
+AS $$
+DECLARE
+    head_seq BIGINT;
+    head_hash TEXT;
+    dequeued BIGINT;
+BEGIN
+    IF coalesce(array_length(p_attempt_ids, 1), 0) = 0 THEN
+        RETURN 0;
+    END IF;
+    IF array_length(p_hashes, 1) IS DISTINCT FROM array_length(p_attempt_ids, 1) THEN
+        RAISE EXCEPTION 'audit_seal needs one hash per attempt';
+    END IF;
+    SELECT "seq", "hash" INTO head_seq, head_hash FROM "audit_chain_head" FOR UPDATE;
+    DELETE FROM "audit_unsealed" WHERE "attempt_id" = ANY(p_attempt_ids);
+    GET DIAGNOSTICS dequeued = ROW_COUNT;
+    IF dequeued <> array_length(p_attempt_ids, 1) THEN
+        RAISE EXCEPTION 'audit_seal refused: only attempts waiting to be sealed, each once, can be chained';
+    END IF;
+    INSERT INTO "audit_chain" ("seq", "attempt_id", "prev_hash", "hash")
+    SELECT head_seq + l.position, l.attempt_id, coalesce(lag(l.hash) OVER (ORDER BY l.position), head_hash), l.hash
+      FROM unnest(p_attempt_ids, p_hashes) WITH ORDINALITY AS l(attempt_id, hash, position);
+    UPDATE "audit_chain_head" SET "seq" = head_seq + dequeued, "hash" = p_hashes[dequeued], "sealed_at" = now();
+    RETURN head_seq + dequeued;
+END;
+$$;
+
+REVOKE ALL ON FUNCTION "audit_seal"(UUID[], TEXT[]) FROM PUBLIC;
 
 -- The retention job's only way to delete: a prefix of the chain (seq first..cut), every record of it received before
 -- a UTC midnight at least autopilot_gate.retention_floor_days ago, recorded with the job's signature in the same
@@ -202,15 +234,17 @@ BEGIN
     IF p_deleted_count <> p_cut_seq - p_first_seq + 1 THEN
         RAISE EXCEPTION 'retention refused: seq % to % is % records, not %', p_first_seq, p_cut_seq, p_cut_seq - p_first_seq + 1, p_deleted_count;
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM "attempts" WHERE "seq" = p_cut_seq AND "hash" = p_cut_hash) THEN
-        RAISE EXCEPTION 'retention refused: the record at seq % does not have hash %', p_cut_seq, p_cut_hash;
+    IF NOT EXISTS (SELECT 1 FROM "audit_chain" WHERE "seq" = p_cut_seq AND "hash" = p_cut_hash) THEN
+        RAISE EXCEPTION 'retention refused: the link at seq % does not have hash %', p_cut_seq, p_cut_hash;
     END IF;
-    IF EXISTS (SELECT 1 FROM "attempts" WHERE "seq" BETWEEN p_first_seq AND p_cut_seq AND "received_at" >= p_cut_before) THEN
+    IF EXISTS (SELECT 1 FROM "audit_chain" c JOIN "attempts" a ON a."id" = c."attempt_id"
+                WHERE c."seq" BETWEEN p_first_seq AND p_cut_seq AND a."received_at" >= p_cut_before) THEN
         RAISE EXCEPTION 'retention refused: seq % to % holds attempts received after %', p_first_seq, p_cut_seq, p_cut_before;
     END IF;
     PERFORM set_config('autopilot_gate.retention', 'on', true);
-    DELETE FROM "attempts" WHERE "seq" BETWEEN p_first_seq AND p_cut_seq;
+    DELETE FROM "attempts" a USING "audit_chain" c WHERE c."attempt_id" = a."id" AND c."seq" BETWEEN p_first_seq AND p_cut_seq;
     GET DIAGNOSTICS deleted = ROW_COUNT;
+    DELETE FROM "audit_chain" WHERE "seq" BETWEEN p_first_seq AND p_cut_seq;
     IF deleted <> p_deleted_count THEN
         RAISE EXCEPTION 'retention refused: % records in seq % to %, not the % signed for (a gap in the chain?)', deleted, p_first_seq, p_cut_seq, p_deleted_count;
     END IF;
@@ -239,14 +273,13 @@ BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO "autopilot_gate_app"', current_schema());
     GRANT SELECT ON "_prisma_migrations" TO "autopilot_gate_app";
     GRANT SELECT, INSERT ON "attempts" TO "autopilot_gate_app";
-    -- What the settle step writes on an in-flight row, and the sealer's chain columns: nothing else is updatable.
+    -- What the settle step writes on an in-flight row: nothing else is updatable.
     GRANT UPDATE ("device_snapshot", "ticket_snapshot", "break_glass", "decision", "decision_reason",
         "graph_status", "graph_error_code", "graph_error_message", "graph_request_id", "graph_client_request_id",
-        "graph_duration_ms", "outcome", "http_status", "error_code", "settled_at", "duration_ms",
-        "seq", "prev_hash", "hash") ON "attempts" TO "autopilot_gate_app";
-    GRANT SELECT, UPDATE ON "audit_chain_head" TO "autopilot_gate_app";
+        "graph_duration_ms", "outcome", "http_status", "error_code", "settled_at", "duration_ms") ON "attempts" TO "autopilot_gate_app";
+    GRANT SELECT ON "audit_chain", "audit_unsealed", "audit_chain_head", "audit_retention_runs" TO "autopilot_gate_app";
     GRANT SELECT, INSERT ON "audit_checkpoints" TO "autopilot_gate_app";
-    GRANT SELECT ON "audit_retention_runs" TO "autopilot_gate_app";
+    GRANT EXECUTE ON FUNCTION "audit_seal"(UUID[], TEXT[]) TO "autopilot_gate_app";
     GRANT EXECUTE ON FUNCTION "audit_delete_expired_attempts"(TIMESTAMPTZ, BIGINT, BIGINT, TEXT, BIGINT, TIMESTAMPTZ, TIMESTAMPTZ, TIMESTAMPTZ, TEXT, TEXT) TO "autopilot_gate_app";
     GRANT SELECT, INSERT, UPDATE ON "local_change_tickets" TO "autopilot_gate_app";
 END;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CHAIN_FIELDS } from '../../attempts/attempt';
+import { CHAIN_FIELDS } from './chain-link';
 
 /** prevHash of the first record ever sealed. */
 export const GENESIS_HASH = '0'.repeat(64);

@@ -4,8 +4,8 @@ import { APP_CONFIG } from '../../config/app-config.token';
 import type { DatabaseConnection } from '../../database/database-connection';
 import { DATABASE_CONNECTION } from '../../database/database.providers';
 import type { SqlExecutor } from '../../database/sql-executor';
-import { SerialRuns } from '../serial-runs';
 import { AuditAttemptsRepository } from '../query/audit-attempts.repository';
+import { SerialRuns } from '../serial-runs';
 import { AUDIT_SIGNING_KEY } from './audit-chain.tokens';
 import type { AuditSigningKey } from './audit-signing-key';
 import { chainHash } from './canonical-record';
@@ -16,9 +16,9 @@ import { checkpointStatement, signStatement, type Checkpoint } from './signed-st
 export const SEAL_LOCK_KEY = 72707371;
 const BATCH_SIZE = 2000;
 
-/** The next attempts to seal: settled, unsealed, in the chain's order. `seq IS NULL` is served by the seq index. */
+/** The next attempts to seal, in the chain's order: those waiting in the queue, oldest settlement first. */
 export function unsealedAttemptsQuery(select: string): string {
-  return `SELECT ${select} FROM "attempts" WHERE "seq" IS NULL AND "outcome" <> 'in_flight' ORDER BY "settled_at", "id" LIMIT $1`;
+  return `SELECT ${select} FROM "audit_unsealed" u JOIN "attempts" a ON a."id" = u."attempt_id" ORDER BY u."settled_at", u."attempt_id" LIMIT $1`;
 }
 
 export interface SealResult {
@@ -30,9 +30,10 @@ export interface SealResult {
 
 /**
  * Puts settled attempts on the hash chain, off the request path: every AUDIT_SEAL_INTERVAL_MS in every replica,
- * and on demand. Under a transaction-scoped advisory lock it takes the unsealed terminal attempts in (settled_at,
- * id) order, links each to the head (seq + 1, prev_hash, hash = sha256(prev_hash || canonical record)), moves the
- * head and signs the checkpoints that fell due, all in one transaction. In-flight attempts wait until settled.
+ * and on demand. Under a transaction-scoped advisory lock it takes the attempts waiting in audit_unsealed (queued by
+ * a trigger when they settle) in (settled_at, id) order, hashes each onto the head (hash = sha256(prevHash ||
+ * canonical record)), appends the links through audit_seal() and signs the checkpoints that fell due, all in one
+ * transaction. In-flight attempts are never queued, so never sealed.
  */
 @Injectable()
 export class ChainSealer implements OnApplicationBootstrap, OnModuleDestroy {
@@ -77,28 +78,17 @@ export class ChainSealer implements OnApplicationBootstrap, OnModuleDestroy {
   private async sealBatch(sql: SqlExecutor, unsealed: string): Promise<SealResult> {
     const [{ locked }] = await sql.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [SEAL_LOCK_KEY]);
     if (!locked) return { sealed: 0, checkpoints: 0, busy: true };
-    const head = await readChainHead(sql, true);
+    const head = await readChainHead(sql);
     // Each attempt as the API shows it, rendered by Postgres: the same bytes the exports carry and the walk checks.
     const rows = await sql.query<{ json: string; id: string }>(unsealed, [BATCH_SIZE]);
     const links: ChainHead[] = [];
-    const ids: string[] = [];
-    const prevHashes: string[] = [];
     let tip = head;
     for (const row of rows) {
-      const hash = chainHash(tip.hash, JSON.parse(row.json) as object);
-      ids.push(row.id);
-      prevHashes.push(tip.hash);
-      tip = { seq: tip.seq + 1, hash };
+      tip = { seq: tip.seq + 1, hash: chainHash(tip.hash, JSON.parse(row.json) as object) };
       links.push(tip);
     }
     if (links.length > 0) {
-      await sql.query(
-        `UPDATE "attempts" AS a SET "seq" = l."seq", "prev_hash" = l."prev_hash", "hash" = l."hash"
-           FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[]) AS l("id", "seq", "prev_hash", "hash")
-          WHERE a."id" = l."id"`,
-        [ids, links.map((link) => link.seq), prevHashes, links.map((link) => link.hash)],
-      );
-      await sql.query(`UPDATE "audit_chain_head" SET "seq" = $1, "hash" = $2, "sealed_at" = now()`, [tip.seq, tip.hash]);
+      await sql.query('SELECT audit_seal($1::uuid[], $2::text[])', [rows.map((row) => row.id), links.map((link) => link.hash)]);
     }
     const checkpoints = await this.signDueCheckpoints(sql, links, tip);
     return { sealed: links.length, checkpoints, busy: false };

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { ChainLink } from '../../attempts/attempt';
+import type { ChainLink } from '../chain/chain-link';
 import { chainHash } from '../chain/canonical-record';
 import { checkpointStatement, verifyStatement, type Checkpoint } from '../chain/signed-statements';
 

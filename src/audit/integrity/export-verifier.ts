@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { StoredAttempt } from '../../attempts/attempt';
+import type { ChainedAttempt } from '../chain/chain-link';
 import { checkpointStatement, verifyStatement, type Checkpoint } from '../chain/signed-statements';
 import { ChainWalk, type ChainBreak } from './chain-walk';
 
@@ -25,7 +25,7 @@ type ExportedCheckpoint = Omit<Checkpoint, 'signedAt'> & { signedAt: string };
  * checkpoint can vouch for.
  */
 export async function verifyExport(lines: AsyncIterable<string>, publicKeys: ReadonlyMap<string, KeyObject>): Promise<ExportVerification> {
-  const attempts: StoredAttempt[] = [];
+  const attempts: ChainedAttempt[] = [];
   const checkpoints: Checkpoint[] = [];
   const problems: ChainBreak[] = [];
   let lineNumber = 0;
@@ -33,7 +33,7 @@ export async function verifyExport(lines: AsyncIterable<string>, publicKeys: Rea
     lineNumber += 1;
     if (line.trim() === '') continue;
     try {
-      const parsed = JSON.parse(line) as { checkpoint?: ExportedCheckpoint } & StoredAttempt;
+      const parsed = JSON.parse(line) as { checkpoint?: ExportedCheckpoint } & ChainedAttempt;
       if (parsed.checkpoint) checkpoints.push({ ...parsed.checkpoint, signedAt: new Date(parsed.checkpoint.signedAt) });
       else attempts.push(parsed);
     } catch {
@@ -84,8 +84,8 @@ function checkCheckpoints(checkpoints: Checkpoint[], publicKeys: ReadonlyMap<str
 }
 
 /** Sealed attempts split where seq jumps; a repeated seq stays in its run, so the walk reports it. */
-function consecutiveRuns(sealed: StoredAttempt[]): StoredAttempt[][] {
-  const runs: StoredAttempt[][] = [];
+function consecutiveRuns(sealed: ChainedAttempt[]): ChainedAttempt[][] {
+  const runs: ChainedAttempt[][] = [];
   for (const attempt of sealed) {
     const run = runs.at(-1);
     if (run && attempt.seq! <= run.at(-1)!.seq! + 1) run.push(attempt);

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
-import type { StoredAttempt } from '../../attempts/attempt';
 import type { DatabaseConnection } from '../../database/database-connection';
 import { DATABASE_CONNECTION } from '../../database/database.providers';
 import type { SqlExecutor } from '../../database/sql-executor';
 import type { Prisma } from '../../generated/prisma/client';
 import { AUDIT_SIGNING_KEY } from '../chain/audit-chain.tokens';
 import type { AuditSigningKey } from '../chain/audit-signing-key';
+import type { ChainedAttempt } from '../chain/chain-link';
 import { GENESIS_HASH } from '../chain/canonical-record';
 import { readChainHead, readCheckpointsCovering, readLastCheckpoint, readLatestRetentionRun } from '../chain/chain-records';
 import { retentionStatement, verifyStatement, type RetentionRun } from '../chain/signed-statements';
@@ -15,19 +15,25 @@ import { AuditAttemptsRepository } from '../query/audit-attempts.repository';
 import { ChainWalk, type ChainBreak } from './chain-walk';
 import type { IntegrityReport } from './integrity-report';
 
-const BATCH_SIZE = 5000;
+// Small enough that the planner walks the chain index and joins each attempt by its key (audit-query-plans.spec.ts).
+const BATCH_SIZE = 1000;
 const IN_SCOPE = '__in_scope';
 
 /** The seq range of the attempts received in [$1, $2). */
-export const SEQ_RANGE_RECEIVED = `SELECT min("seq") AS "from_seq", max("seq") AS "to_seq" FROM "attempts"
-  WHERE "received_at" >= coalesce($1::timestamptz, '-infinity') AND "received_at" < coalesce($2::timestamptz, 'infinity')`;
+export const SEQ_RANGE_RECEIVED = `SELECT min(c."seq") AS "from_seq", max(c."seq") AS "to_seq" FROM "attempts" a JOIN "audit_chain" c ON c."attempt_id" = a."id"
+  WHERE a."received_at" >= coalesce($1::timestamptz, '-infinity') AND a."received_at" < coalesce($2::timestamptz, 'infinity')`;
 
-/** One batch of the walk, in seq order, each attempt rendered as the API shows it and whether the caller's scope covers it. */
+/**
+ * One batch of the walk, in seq order, each attempt rendered with its link as the export shows it, and whether the
+ * caller's scope covers it. A link whose attempt is gone drops out of the join: the walk sees the missing seq.
+ */
 export function chainBatchQuery(select: string, scope: Prisma.AttemptWhereInput, fromSeq: number, toSeq: number) {
   const params = new SqlParameters();
   const inScope = attemptWhereToSql(scope, params);
   const from = params.add(fromSeq);
-  const text = `SELECT ${select}, ${inScope} AS "${IN_SCOPE}" FROM "attempts" WHERE "seq" >= ${from} AND "seq" <= ${params.add(toSeq)} ORDER BY "seq" LIMIT ${params.add(BATCH_SIZE)}`;
+  const text =
+    `SELECT ${select}, ${inScope} AS "${IN_SCOPE}" FROM "audit_chain" c JOIN "attempts" a ON a."id" = c."attempt_id" ` +
+    `WHERE c."seq" >= ${from} AND c."seq" <= ${params.add(toSeq)} ORDER BY c."seq" LIMIT ${params.add(BATCH_SIZE)}`;
   return { text, values: params.values, fromIndex: Number(from.slice(1)) - 1 };
 }
 
@@ -99,17 +105,27 @@ export class IntegrityService {
   }
 
   private async walkRecords(sql: SqlExecutor, walk: ChainWalk, scope: Prisma.AttemptWhereInput, fromSeq: number, toSeq: number) {
-    const query = chainBatchQuery((await this.attempts.selects()).json, scope, fromSeq, toSeq);
+    const query = chainBatchQuery((await this.attempts.selects()).chainedJson, scope, fromSeq, toSeq);
+    const batchFrom = (seq: number) => {
+      const values = [...query.values];
+      values[query.fromIndex] = seq;
+      return sql.query<{ json: string; seq: unknown; [IN_SCOPE]: boolean }>(query.text, values);
+    };
     let counted = 0;
+    // The next batch is asked for before this one is hashed, so that Postgres and this process work side by side.
+    let pending = batchFrom(fromSeq);
     for (;;) {
-      const rows = await sql.query<{ json: string; seq: unknown; [IN_SCOPE]: boolean }>(query.text, query.values);
+      const rows = await pending;
+      if (rows.length === BATCH_SIZE) pending = batchFrom(Number(rows[rows.length - 1].seq) + 1);
       for (const { json, [IN_SCOPE]: visible } of rows) {
-        const broken = await walk.visit(JSON.parse(json) as StoredAttempt);
-        if (broken) return { firstBreak: visible === true ? broken : withoutAttemptId(broken), inScope: counted };
+        const broken = await walk.visit(JSON.parse(json) as ChainedAttempt);
+        if (broken) {
+          if (rows.length === BATCH_SIZE) await pending.catch(() => undefined);
+          return { firstBreak: visible === true ? broken : withoutAttemptId(broken), inScope: counted };
+        }
         if (visible === true) counted += 1;
       }
       if (rows.length < BATCH_SIZE) return { firstBreak: walk.finish(toSeq), inScope: counted };
-      query.values[query.fromIndex] = Number(rows[rows.length - 1].seq) + 1;
     }
   }
 
@@ -129,13 +145,13 @@ export class IntegrityService {
   }
 
   private async hashAt(sql: SqlExecutor, seq: number): Promise<string | null> {
-    const rows = await sql.query<{ hash: string }>('SELECT "hash" FROM "attempts" WHERE "seq" = $1', [seq]);
+    const rows = await sql.query<{ hash: string }>('SELECT "hash" FROM "audit_chain" WHERE "seq" = $1', [seq]);
     return rows[0]?.hash ?? null;
   }
 
   private async seqOfHash(sql: SqlExecutor, hash: string): Promise<number | null> {
     // No index on hash: this runs once, on the broken link that ends a walk.
-    const rows = await sql.query<{ seq: unknown }>('SELECT "seq" FROM "attempts" WHERE "hash" = $1 LIMIT 1', [hash]);
+    const rows = await sql.query<{ seq: unknown }>('SELECT "seq" FROM "audit_chain" WHERE "hash" = $1 LIMIT 1', [hash]);
     return rows.length > 0 ? Number(rows[0].seq) : null;
   }
 }

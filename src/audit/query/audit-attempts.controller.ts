@@ -86,7 +86,7 @@ export class AuditAttemptsController {
     const body =
       format === 'csv'
         ? csvExport(await this.attempts.columns(), this.attempts.csvBatches(where, EXPORT_BATCH_SIZE))
-        : ndjsonExport(this.attempts.jsonBatches(where, EXPORT_BATCH_SIZE), (from, to) => this.checkpoints.covering(from, to));
+        : ndjsonExport(this.attempts.chainedBatches(where, EXPORT_BATCH_SIZE), (from, to) => this.checkpoints.covering(from, to));
     await reply
       .type(EXPORT_CONTENT_TYPES[format as ExportFormat])
       .header('content-disposition', `attachment; filename="${exportFileName(filters, format, new Date())}"`)

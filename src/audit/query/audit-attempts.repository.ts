@@ -4,7 +4,7 @@ import { DATABASE_CONNECTION } from '../../database/database.providers';
 import type { Prisma } from '../../generated/prisma/client';
 import { attemptWhereToSql, SqlParameters } from '../scope/attempt-where-sql';
 import { afterPosition, type AttemptPosition } from './attempt-cursor';
-import { attemptSelectsOf, type AttemptSelects } from './attempt-selects';
+import { ATTEMPTS, attemptSelectsOf, CHAINED_ATTEMPTS, type AttemptSelects } from './attempt-selects';
 
 /** An attempt already rendered by Postgres, with where it sits in the reports' order and in the chain. */
 export interface RenderedAttempt<T> extends AttemptPosition {
@@ -21,10 +21,10 @@ interface RenderedRow {
 }
 
 /** A page of any report, newest first on (received_at, id): the keyset every page and export batch continues from. */
-export function attemptPageQuery(where: Prisma.AttemptWhereInput, limit: number, select: string): { text: string; values: unknown[] } {
+export function attemptPageQuery(where: Prisma.AttemptWhereInput, limit: number, select: string, from = ATTEMPTS): { text: string; values: unknown[] } {
   const params = new SqlParameters();
   const condition = attemptWhereToSql(where, params);
-  const text = `SELECT ${select} FROM "attempts" WHERE ${condition} ORDER BY "received_at" DESC, "id" DESC LIMIT ${params.add(limit)}`;
+  const text = `SELECT ${select} FROM ${from} WHERE ${condition} ORDER BY a."received_at" DESC, a."id" DESC LIMIT ${params.add(limit)}`;
   return { text, values: params.values };
 }
 
@@ -37,18 +37,19 @@ export class AuditAttemptsRepository {
 
   /** The attempts after `after`, each as the JSON text of GET /v1/attempts/{attemptId}. */
   async page(where: Prisma.AttemptWhereInput, limit: number, after?: AttemptPosition): Promise<RenderedAttempt<string>[]> {
-    return this.rendered((await this.selects()).json, where, limit, after, (row) => row.json!);
+    return this.rendered((await this.selects()).json, ATTEMPTS, where, limit, after, (row) => row.json!);
   }
 
-  /** Every matching attempt as JSON text, newest first, one keyset batch at a time. */
-  jsonBatches(where: Prisma.AttemptWhereInput, batchSize: number): AsyncGenerator<RenderedAttempt<string>[]> {
-    return keysetBatches(batchSize, (after) => this.page(where, batchSize, after));
+  /** Every matching attempt with its chain members, as JSON text, newest first, one keyset batch at a time. */
+  async *chainedBatches(where: Prisma.AttemptWhereInput, batchSize: number): AsyncGenerator<RenderedAttempt<string>[]> {
+    const select = (await this.selects()).chainedJson;
+    yield* keysetBatches(batchSize, (after) => this.rendered(select, CHAINED_ATTEMPTS, where, batchSize, after, (row) => row.json!));
   }
 
   /** The same attempts as the text of their CSV cells, in `columns()` order. */
   async *csvBatches(where: Prisma.AttemptWhereInput, batchSize: number): AsyncGenerator<RenderedAttempt<string[]>[]> {
     const select = (await this.selects()).csvCells;
-    yield* keysetBatches(batchSize, (after) => this.rendered(select, where, batchSize, after, (row) => JSON.parse(row.cells!) as string[]));
+    yield* keysetBatches(batchSize, (after) => this.rendered(select, ATTEMPTS, where, batchSize, after, (row) => JSON.parse(row.cells!) as string[]));
   }
 
   async columns(): Promise<string[]> {
@@ -61,8 +62,8 @@ export class AuditAttemptsRepository {
     return this.selectsOnce;
   }
 
-  private async rendered<T>(select: string, where: Prisma.AttemptWhereInput, limit: number, after: AttemptPosition | undefined, valueOf: (row: RenderedRow) => T) {
-    const { text, values } = attemptPageQuery(after ? { AND: [where, afterPosition(after)] } : where, limit, select);
+  private async rendered<T>(select: string, from: string, where: Prisma.AttemptWhereInput, limit: number, after: AttemptPosition | undefined, valueOf: (row: RenderedRow) => T) {
+    const { text, values } = attemptPageQuery(after ? { AND: [where, afterPosition(after)] } : where, limit, select, from);
     const rows = await this.database.sql.query<RenderedRow>(text, values);
     return rows.map((row) => ({ value: valueOf(row), receivedAt: row.received_at, id: row.id, seq: row.seq === null ? null : Number(row.seq) }));
   }

@@ -14,6 +14,12 @@ import { SerialRuns } from '../serial-runs';
 export const RETENTION_LOCK_KEY = 72707372;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** The first link from $1 whose attempt was received at or after $2, and the last link of the chain. */
+export const FIRST_YOUNG_SEQ = `SELECT
+  (SELECT c."seq" FROM "audit_chain" c JOIN "attempts" a ON a."id" = c."attempt_id"
+    WHERE c."seq" >= $1 AND a."received_at" >= $2 ORDER BY c."seq" LIMIT 1) AS "young",
+  (SELECT max("seq") FROM "audit_chain") AS "last"`;
+
 export type RetentionOutcome = { deleted: 0; reason: string } | { deleted: number; run: RetentionRun };
 
 /**
@@ -66,9 +72,9 @@ export class AuditRetention implements OnApplicationBootstrap, OnModuleDestroy {
     const cutSeq = await this.lastExpiredSeq(sql, firstSeq, cutBefore);
     if (cutSeq < firstSeq) return { deleted: 0, reason: `nothing sealed before ${cutBefore.toISOString()} to delete` };
     const [span] = await sql.query<Record<string, unknown>>(
-      `SELECT count(*) AS "count", min("received_at") AS "oldest", max("received_at") AS "newest",
-              (SELECT "hash" FROM "attempts" WHERE "seq" = $2) AS "cut_hash"
-         FROM "attempts" WHERE "seq" BETWEEN $1 AND $2`,
+      `SELECT count(*) AS "count", min(a."received_at") AS "oldest", max(a."received_at") AS "newest",
+              (SELECT "hash" FROM "audit_chain" WHERE "seq" = $2) AS "cut_hash"
+         FROM "audit_chain" c JOIN "attempts" a ON a."id" = c."attempt_id" WHERE c."seq" BETWEEN $1 AND $2`,
       [firstSeq, cutSeq],
     );
     const unsigned = {
@@ -100,11 +106,7 @@ export class AuditRetention implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** The end of the longest chain prefix from firstSeq whose records were all received before cutBefore. */
   private async lastExpiredSeq(sql: SqlExecutor, firstSeq: number, cutBefore: Date): Promise<number> {
-    const [row] = await sql.query<{ young: unknown; last: unknown }>(
-      `SELECT (SELECT "seq" FROM "attempts" WHERE "seq" >= $1 AND "received_at" >= $2 ORDER BY "seq" LIMIT 1) AS "young",
-              (SELECT max("seq") FROM "attempts") AS "last"`,
-      [firstSeq, cutBefore],
-    );
+    const [row] = await sql.query<{ young: unknown; last: unknown }>(FIRST_YOUNG_SEQ, [firstSeq, cutBefore]);
     if (row.young !== null) return Number(row.young) - 1;
     return row.last === null ? 0 : Number(row.last);
   }
