@@ -37,8 +37,8 @@ export function retentionRunFromRow(row: Row): RetentionRun {
   };
 }
 
-export async function readChainHead(sql: SqlExecutor, forUpdate = false): Promise<ChainHead> {
-  const [row] = await sql.query<Row>(`SELECT "seq", "hash" FROM "audit_chain_head"${forUpdate ? ' FOR UPDATE' : ''}`);
+export async function readChainHead(sql: SqlExecutor): Promise<ChainHead> {
+  const [row] = await sql.query<Row>('SELECT "seq", "hash" FROM "audit_chain_head"');
   return { seq: Number(row.seq), hash: row.hash as string };
 }
 
