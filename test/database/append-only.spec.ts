@@ -54,6 +54,15 @@ describe('append-only attempts (migration 20261203120000_audit_chain)', () => {
       expect(await attempt(draft.id)).toMatchObject({ outcome: 'succeeded', decision: 'allowed', device_snapshot: { serialNumber: 'SN-SETTLE' } });
     });
 
+    it('lets an in-flight attempt learn its device once, and never change it', async () => {
+      const row = await insert({ outcome: 'in_flight', settled_at: null, device_id: null, device_snapshot: null });
+
+      await connection.sql.query(`UPDATE attempts SET device_id = 'learnt-device' WHERE id = $1`, [row.id]);
+
+      await expect(connection.sql.query(`UPDATE attempts SET device_id = 'another-device' WHERE id = $1`, [row.id])).rejects.toThrow(/append-only.*in-flight/);
+      expect((await attempt(row.id)).device_id).toBe('learnt-device');
+    });
+
     it.each([
       ['actor_oid', "'00000000-0000-4000-8000-000000000000'"],
       ['actor_upn', "'mallory@contoso.example'"],

@@ -103,13 +103,15 @@ BEGIN
     IF OLD."outcome" <> 'in_flight' THEN
         RAISE EXCEPTION 'attempts are append-only: attempt % is settled (%) and cannot change', OLD."id", OLD."outcome";
     END IF;
+    -- The device may be learnt once after the attempt opened (a request by serial number); never changed.
     IF (NEW."id", NEW."correlation_id", NEW."policy_version", NEW."received_at", NEW."entry_point", NEW."simulated",
         NEW."actor_oid", NEW."actor_tenant_id", NEW."actor_upn", NEW."actor_app_id", NEW."actor_kind", NEW."actor_roles",
-        NEW."client_ip", NEW."user_agent", NEW."device_id", NEW."change_ticket", NEW."justification")
+        NEW."client_ip", NEW."user_agent", NEW."change_ticket", NEW."justification")
        IS DISTINCT FROM
        (OLD."id", OLD."correlation_id", OLD."policy_version", OLD."received_at", OLD."entry_point", OLD."simulated",
         OLD."actor_oid", OLD."actor_tenant_id", OLD."actor_upn", OLD."actor_app_id", OLD."actor_kind", OLD."actor_roles",
-        OLD."client_ip", OLD."user_agent", OLD."device_id", OLD."change_ticket", OLD."justification") THEN
+        OLD."client_ip", OLD."user_agent", OLD."change_ticket", OLD."justification")
+       OR (OLD."device_id" IS NOT NULL AND NEW."device_id" IS DISTINCT FROM OLD."device_id") THEN
         RAISE EXCEPTION 'attempts are append-only: who, what, when and why of in-flight attempt % cannot change', OLD."id";
     END IF;
     RETURN NEW;
@@ -273,8 +275,8 @@ BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO "autopilot_gate_app"', current_schema());
     GRANT SELECT ON "_prisma_migrations" TO "autopilot_gate_app";
     GRANT SELECT, INSERT ON "attempts" TO "autopilot_gate_app";
-    -- What the settle step writes on an in-flight row: nothing else is updatable.
-    GRANT UPDATE ("device_snapshot", "ticket_snapshot", "break_glass", "decision", "decision_reason",
+    -- What the settle step writes on an in-flight row (and its device, when learnt after it opened): nothing else.
+    GRANT UPDATE ("device_id", "device_snapshot", "ticket_snapshot", "break_glass", "decision", "decision_reason",
         "graph_status", "graph_error_code", "graph_error_message", "graph_request_id", "graph_client_request_id",
         "graph_duration_ms", "outcome", "http_status", "error_code", "settled_at", "duration_ms") ON "attempts" TO "autopilot_gate_app";
     GRANT SELECT ON "audit_chain", "audit_unsealed", "audit_chain_head", "audit_retention_runs" TO "autopilot_gate_app";
