@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import {
   ADMIN_ROLE,
+  createAuditSigningKeyFile,
   createSigningKey,
   createTlsCertificate,
   databaseUrlFor,
@@ -47,6 +48,8 @@ export function settingsFromEnv(env = process.env) {
     // Another build of the gate to measure (a directory with dist/, config/ and node_modules/), e.g. a branch.
     gateDir: env.BENCH_GATE_DIR || undefined,
     gateNodeArgs: (env.BENCH_GATE_NODE_ARGS || '').split(/\s+/).filter(Boolean),
+    // Extra environment for the gate, e.g. AUDIT_SEAL_INTERVAL_MS=0 to measure it without the chain sealer.
+    gateEnv: Object.fromEntries((env.BENCH_GATE_ENV || '').split(/\s+/).filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
   };
 }
 
@@ -83,7 +86,7 @@ export async function openSession({ settings, gateCpuProfileDir, floorExecArgv, 
     log(`fakes: graph ${fakes.graphBaseUrl}, issuer ${fakes.issuer}, authority ${fakes.authorityHost}`);
 
     log('starting the gate (production mode, node dist/main.js)');
-    const gate = await startGate({ fakes, databaseUrl, tlsCertPath: tls.certPath, poolMax: settings.poolMax, cpuProfileDir: gateCpuProfileDir, extraNodeArgs: settings.gateNodeArgs, gateDir: settings.gateDir });
+    const gate = await startGate({ fakes, databaseUrl, tlsCertPath: tls.certPath, auditSigningKeyFile: createAuditSigningKeyFile(workDir), poolMax: settings.poolMax, cpuProfileDir: gateCpuProfileDir, extraNodeArgs: settings.gateNodeArgs, extraEnv: settings.gateEnv, gateDir: settings.gateDir });
     cleanups.push(() => stopChild(gate.child));
 
     const db = new pg.Client({ connectionString: databaseUrl });
