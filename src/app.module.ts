@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { AttemptRepository } from './attempts/attempt.repository';
 import { AttemptSweeper } from './attempts/sweeper/attempt-sweeper';
 import { AttemptsController } from './attempts/attempts.controller';
+import { auditControllers, auditProviders } from './audit/audit.providers';
 import { authProviders } from './auth/auth.providers';
 import { MeController } from './auth/me.controller';
 import { DeviceLookup } from './devices/device-lookup.service';
@@ -55,6 +56,7 @@ export class AppModule {
         MeController,
         HealthController,
         ...(config.tickets.provider === 'local' ? [LocalTicketsController] : []),
+        ...auditControllers,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
@@ -79,6 +81,7 @@ export class AppModule {
         AttemptClosing,
         UnassignResourceAccountUseCase,
         PreviewUnassignUseCase,
+        ...auditProviders(config.audit),
       ],
     };
   }

@@ -1,8 +1,9 @@
 // Everything the run needs around the two servers: TLS certificate, signing key and tokens, the bench database,
 // the fakes process, the gate and the floor as child processes. Every address is on 127.0.0.1 / localhost.
 import { execFileSync, fork, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -24,6 +25,13 @@ export function createTlsCertificate(dir) {
     '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-addext', 'basicConstraints=critical,CA:TRUE',
   ], { stdio: 'ignore' });
   return { certPath, keyPath };
+}
+
+/** The Ed25519 key production requires for the audit checkpoints (AUDIT_SIGNING_KEY_FILE). */
+export function createAuditSigningKeyFile(dir) {
+  const file = join(dir, 'audit-signing-key.pem');
+  writeFileSync(file, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  return file;
 }
 
 export async function createSigningKey() {
@@ -142,7 +150,7 @@ async function waitUntilReady(url, child, what, timeoutMs = 60_000) {
  * a real issuer, live Graph through @azure/identity's client-secret credential, local tickets, real Postgres.
  * With cpuProfileDir, it runs under --cpu-prof and leaves on SIGUSR2 through a clean exit (see exit-on-signal.cjs).
  */
-export async function startGate({ fakes, databaseUrl, tlsCertPath, poolMax, cpuProfileDir, extraNodeArgs = [], gateDir = PROJECT_DIR }) {
+export async function startGate({ fakes, databaseUrl, tlsCertPath, auditSigningKeyFile, poolMax, cpuProfileDir, extraNodeArgs = [], extraEnv = {}, gateDir = PROJECT_DIR }) {
   const port = await freePort();
   // Not the default 9464: the machine is shared, and the bench must not collide with a gate someone else runs.
   const metricsPort = await freePort();
@@ -175,6 +183,8 @@ export async function startGate({ fakes, databaseUrl, tlsCertPath, poolMax, cpuP
     AZURE_DISABLE_INSTANCE_DISCOVERY: 'true',
     // Node reads it only at start-up, so the child gets it in its environment.
     NODE_EXTRA_CA_CERTS: tlsCertPath,
+    AUDIT_SIGNING_KEY_FILE: auditSigningKeyFile,
+    ...extraEnv,
   };
   const nodeArgs = [...extraNodeArgs];
   if (cpuProfileDir) {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import {
   ADMIN_ROLE,
+  createAuditSigningKeyFile,
   createSigningKey,
   createTlsCertificate,
   databaseUrlFor,
@@ -51,6 +52,8 @@ export function settingsFromEnv(env = process.env) {
     gateHeapMiB: number('BENCH_GATE_HEAP_MIB', 153),
     // The pod's memory limit the gate's peak RSS is held against (the chart's default).
     memoryLimitMiB: number('BENCH_MEMORY_LIMIT_MIB', 256),
+    // Extra environment for the gate, e.g. AUDIT_SEAL_INTERVAL_MS=0 to measure it without the chain sealer.
+    gateEnv: Object.fromEntries((env.BENCH_GATE_ENV || '').split(/\s+/).filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
   };
 }
 
@@ -92,7 +95,7 @@ export async function openSession({ settings, gateCpuProfileDir, floorExecArgv, 
     log(`fakes: graph ${fakes.graphBaseUrl}, issuer ${fakes.issuer}, authority ${fakes.authorityHost}`);
 
     log('starting the gate (production mode, node dist/main.js)');
-    const gate = await startGate({ fakes, databaseUrl, tlsCertPath: tls.certPath, poolMax: settings.poolMax, cpuProfileDir: gateCpuProfileDir, extraNodeArgs: gateNodeArgsOf(settings), gateDir: settings.gateDir });
+    const gate = await startGate({ fakes, databaseUrl, tlsCertPath: tls.certPath, auditSigningKeyFile: createAuditSigningKeyFile(workDir), poolMax: settings.poolMax, cpuProfileDir: gateCpuProfileDir, extraNodeArgs: gateNodeArgsOf(settings), extraEnv: settings.gateEnv, gateDir: settings.gateDir });
     cleanups.push(() => stopChild(gate.child));
 
     const db = new pg.Client({ connectionString: databaseUrl });

@@ -17,6 +17,7 @@ const PRODUCTION: Record<string, string> = {
   ...SERVICENOW,
   SERVICENOW_USERNAME: 'gate',
   SERVICENOW_PASSWORD: 'pw',
+  AUDIT_SIGNING_KEY_FILE: '/run/secrets/audit-signing-key.pem',
 };
 
 function refusalOf(env: Record<string, string | undefined>): string {
@@ -67,7 +68,7 @@ describe(loadAppConfig.name, () => {
   it('refuses production without an issuer, with the simulated Graph, the embedded database and local tickets, naming every variable', () => {
     const message = refusalOf({ NODE_ENV: 'production' });
 
-    expect(namedVariables(message)).toEqual(['AUTH_ISSUER', 'DATABASE_URL', 'GRAPH_MODE', 'TICKET_PROVIDER']);
+    expect(namedVariables(message)).toEqual(['AUDIT_SIGNING_KEY_FILE', 'AUTH_ISSUER', 'DATABASE_URL', 'GRAPH_MODE', 'TICKET_PROVIDER']);
     expect(message).toContain('ALLOW_EMBEDDED_DATABASE=true');
     expect(message).toContain('ALLOW_LOCAL_TICKETS=true');
   });
@@ -91,7 +92,28 @@ describe(loadAppConfig.name, () => {
   it('refuses production with live Graph but no credentials, naming every bad variable', () => {
     const message = refusalOf({ ...PRODUCTION, GRAPH_MODE: 'live', AZURE_TENANT_ID: '', AZURE_CLIENT_ID: '', AUTH_ISSUER: '' });
 
-    expect(namedVariables(message)).toEqual(['AUTH_ISSUER', 'AZURE_CLIENT_ID', 'AZURE_TENANT_ID']);
+    expect(namedVariables(message)).toEqual(['AUDIT_SIGNING_KEY_FILE', 'AUTH_ISSUER', 'AZURE_CLIENT_ID', 'AZURE_TENANT_ID']);
+  });
+
+  it('refuses production without a key to sign the audit checkpoints', () => {
+    const { AUDIT_SIGNING_KEY_FILE: _, ...withoutKey } = PRODUCTION;
+
+    expect(namedVariables(refusalOf(withoutKey))).toEqual(['AUDIT_SIGNING_KEY_FILE']);
+  });
+
+  it('reads the audit settings, with their defaults', () => {
+    expect(loadAppConfig({}).audit).toEqual({
+      signingKeyFile: undefined,
+      dataDir: './.data',
+      sealIntervalMs: 1000,
+      checkpointEvery: 1000,
+      checkpointIntervalMs: 3_600_000,
+      retention: { days: 2557, job: false, intervalMs: 3_600_000 },
+    });
+    expect(loadAppConfig({ AUDIT_RETENTION_JOB: 'true', AUDIT_RETENTION_DAYS: '3650', AUDIT_SEAL_INTERVAL_MS: '0' }).audit).toMatchObject({
+      sealIntervalMs: 0,
+      retention: { days: 3650, job: true },
+    });
   });
 
   it('allows the embedded database and local tickets in production only when told to, and reports each allowance', () => {

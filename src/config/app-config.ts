@@ -72,6 +72,15 @@ export const environmentSchema = z
     AZURE_DISABLE_INSTANCE_DISCOVERY: booleanFlag.default(false),
 
     ...resilienceEnvironment,
+
+    AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+    AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
+    AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(1000),
+    AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1000).default(3_600_000),
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(2557),
+    AUDIT_RETENTION_JOB: booleanFlag.default(false),
+    AUDIT_RETENTION_INTERVAL_MS: z.coerce.number().int().min(1000).default(3_600_000),
+
     ...observabilityEnvironment,
   })
   .superRefine((env, context) => {
@@ -109,6 +118,9 @@ export const environmentSchema = z
       new RegExp(env.TICKET_PATTERN);
     } catch {
       problem('TICKET_PATTERN', 'is not a valid regular expression');
+    }
+    if (production && !env.AUDIT_SIGNING_KEY_FILE) {
+      problem('AUDIT_SIGNING_KEY_FILE', 'required in production (an Ed25519 private key, PEM PKCS#8, that signs the audit checkpoints)');
     }
   });
 
@@ -158,6 +170,16 @@ export interface AppConfig extends ObservabilityConfig {
       authorityHost?: string;
       disableInstanceDiscovery: boolean;
     };
+  };
+  audit: {
+    /** Unset: zero-config mode keeps a generated key under dataDir (refused in production). */
+    signingKeyFile?: string;
+    dataDir: string;
+    /** 0: the sealer only runs when triggered. */
+    sealIntervalMs: number;
+    checkpointEvery: number;
+    checkpointIntervalMs: number;
+    retention: { days: number; job: boolean; intervalMs: number };
   };
 }
 
@@ -285,6 +307,14 @@ function toAppConfig(env: Environment): AppConfig {
         authorityHost: env.AZURE_AUTHORITY_HOST,
         disableInstanceDiscovery: env.AZURE_DISABLE_INSTANCE_DISCOVERY,
       },
+    },
+    audit: {
+      signingKeyFile: env.AUDIT_SIGNING_KEY_FILE,
+      dataDir: env.DATA_DIR,
+      sealIntervalMs: env.AUDIT_SEAL_INTERVAL_MS,
+      checkpointEvery: env.AUDIT_CHECKPOINT_EVERY,
+      checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_MS,
+      retention: { days: env.AUDIT_RETENTION_DAYS, job: env.AUDIT_RETENTION_JOB, intervalMs: env.AUDIT_RETENTION_INTERVAL_MS },
     },
   };
 }

@@ -41,6 +41,8 @@ export interface DatabaseConnection {
   /** Runs `work` on one session of its own, for session state such as an advisory lock. */
   withSession<T>(work: (session: SqlExecutor) => Promise<T>): Promise<T>;
   poolUsage(): PoolUsage;
+  /** Runs `work` in one transaction on one session: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (sql: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -125,6 +127,7 @@ async function openPostgres(options: OpenDatabaseOptions & { databaseUrl: string
         throw error;
       }
     },
+    transaction: (work) => inPgTransaction(pool, work),
     close: async () => {
       await prisma.$disconnect();
       await pool.end();
@@ -156,6 +159,23 @@ async function migrateOnOneConnection(pool: Pool, migrationsDir: string): Promis
   }
 }
 
+async function inPgTransaction<T>(pool: Pool, work: (sql: SqlExecutor) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const result = await work(createPgSqlExecutor(client));
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    // A failed ROLLBACK means the session is unusable: it is destroyed instead of going back to the pool.
+    await client.query('ROLLBACK').catch(() => (broken = true));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
 async function openEmbedded(options: OpenDatabaseOptions): Promise<DatabaseConnection> {
   const database = await openPglite(options.dataDir);
   const sql = createPgliteSqlExecutor(database);
@@ -175,6 +195,7 @@ async function openEmbedded(options: OpenDatabaseOptions): Promise<DatabaseConne
     withSession: (work) => work(sql),
     // PGlite is one session, open for the process's life; it queues queries inside, where no one can count them.
     poolUsage: () => ({ total: 1, idle: 0, waiting: 0 }),
+    transaction: (work) => database.transaction((session) => work(createPgliteSqlExecutor(session))),
     close: async () => {
       await prisma.$disconnect();
       await database.close();

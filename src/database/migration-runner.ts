@@ -63,7 +63,8 @@ export async function applyMigrations(sql: SqlExecutor, migrationsDir: string): 
   const migrations = await readMigrationFiles(migrationsDir);
   await sql.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_ADVISORY_LOCK_KEY]);
   try {
-    await sql.exec(CREATE_PRISMA_MIGRATIONS_TABLE);
+    // Only when missing: a least-privilege role (README, "Database role") may read the table but not create in the schema.
+    if (!(await bookkeepingTableExists(sql))) await sql.exec(CREATE_PRISMA_MIGRATIONS_TABLE);
     const rows = await readMigrationRows(sql);
     refuseUnfinishedMigrations(rows);
     refuseChangedMigrations(migrations, rows);
@@ -83,10 +84,7 @@ export async function applyMigrations(sql: SqlExecutor, migrationsDir: string): 
 /** Names of the migrations not applied yet; every one of them on a database never migrated. */
 export async function listPendingMigrations(sql: SqlExecutor, migrationsDir: string): Promise<string[]> {
   const migrations = await readMigrationFiles(migrationsDir);
-  const [{ exists }] = await sql.query<{ exists: boolean }>(
-    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS "exists"`,
-  );
-  const rows = exists ? await readMigrationRows(sql) : [];
+  const rows = (await bookkeepingTableExists(sql)) ? await readMigrationRows(sql) : [];
   const applied = new Set(rows.filter(isApplied).map((row) => row.migration_name));
   return migrations.map(({ name }) => name).filter((name) => !applied.has(name));
 }
@@ -110,6 +108,11 @@ VALUES (${quoteLiteral(randomUUID())}, ${quoteLiteral(migration.checksum)}, cloc
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`Migration ${migration.name} failed and was rolled back: ${reason}`, { cause: error });
   }
+}
+
+async function bookkeepingTableExists(sql: SqlExecutor): Promise<boolean> {
+  const [{ exists }] = await sql.query<{ exists: boolean }>(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS "exists"`);
+  return exists;
 }
 
 async function readMigrationRows(sql: SqlExecutor): Promise<MigrationRow[]> {

@@ -1,7 +1,7 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type { QueryResult } from 'pg';
 
-/** Raw SQL over `pg` or PGlite: the migration runner, the readiness probe and the two attempt writes of every request. */
+/** Raw SQL over `pg` or PGlite: the migration runner, the readiness probe, the two attempt writes of every request, the audit reports and the chain. */
 export interface SqlExecutor {
   query<T>(text: string, params?: unknown[]): Promise<T[]>;
   /** Several statements in one round trip (simple query protocol), so no parameters. */
@@ -32,7 +32,7 @@ export function createPgSqlExecutor(connection: PgQueryable): SqlExecutor {
 }
 
 /** PGlite is a single session, so it always satisfies what the migration runner needs. */
-export function createPgliteSqlExecutor(database: PGlite): SqlExecutor {
+export function createPgliteSqlExecutor(database: Pick<PGlite, 'query' | 'exec'>): SqlExecutor {
   return {
     async query<T>(text: string, params?: unknown[]): Promise<T[]> {
       const result = await database.query<T>(text, params);

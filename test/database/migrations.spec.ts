@@ -17,6 +17,18 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database'
 
 const SCHEMA_PATH = path.join(path.dirname(DEFAULT_MIGRATIONS_DIR), 'schema.prisma');
 
+/** Indexes schema.prisma cannot express (on an expression), written in the migrations by hand. */
+const INDEXES_OUTSIDE_PRISMA: Record<string, IndexShape> = {
+  attempts_serial_number_received_at_id_idx: {
+    table: 'attempts',
+    columns: ["(device_snapshot ->> 'serialNumber'::text)", 'received_at', 'id'],
+    primary: false,
+    unique: false,
+    method: 'btree',
+    predicate: null,
+  },
+};
+
 interface ColumnShape {
   type: string;
   nullable: boolean;
@@ -72,7 +84,7 @@ describe('prisma/migrations', () => {
   });
 
   it("creates the primary keys and indexes Prisma would, under Prisma's default names", () => {
-    expect(actual.indexes).toEqual(expected.indexes);
+    expect(actual.indexes).toEqual({ ...expected.indexes, ...INDEXES_OUTSIDE_PRISMA });
   });
 
   it('checks the same data model the generated client was built from', () => {
@@ -270,7 +282,8 @@ async function readDatabaseShape(sql: SqlExecutor): Promise<DatabaseShape> {
 
   const indexRows = await sql.query<IndexShape & { name: string }>(
     `SELECT i.relname::text AS name, t.relname::text AS "table", ix.indisprimary AS "primary", ix.indisunique AS "unique",
-            am.amname::text AS method, array_agg(a.attname::text ORDER BY k.position) AS columns,
+            am.amname::text AS method,
+            array_agg(coalesce(a.attname::text, pg_get_indexdef(ix.indexrelid, k.position::int, true)) ORDER BY k.position) AS columns,
             pg_get_expr(ix.indpred, ix.indrelid) AS predicate
        FROM pg_index ix
        JOIN pg_class i ON i.oid = ix.indexrelid
@@ -278,7 +291,7 @@ async function readDatabaseShape(sql: SqlExecutor): Promise<DatabaseShape> {
        JOIN pg_namespace n ON n.oid = t.relnamespace
        JOIN pg_am am ON am.oid = i.relam
        CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, position)
-       JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+       LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum AND k.attnum <> 0
       WHERE n.nspname = current_schema() AND t.relname <> '_prisma_migrations'
       GROUP BY i.relname, t.relname, ix.indisprimary, ix.indisunique, am.amname, ix.indpred, ix.indrelid`,
   );

@@ -27,7 +27,10 @@ interface SchemaObject {
 }
 
 interface OpenApiDocument {
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }>>;
+  paths: Record<
+    string,
+    Record<string, { parameters?: { name: string; in: string }[]; responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }>
+  >;
   components: { schemas: Record<string, SchemaObject> };
 }
 
@@ -86,6 +89,28 @@ describe('service surface', () => {
     it('documents GET /v1/attempts/{attemptId} and GET /v1/me', () => {
       expect(document.paths['/v1/attempts/{attemptId}']?.get).toBeDefined();
       expect(document.paths['/v1/me']?.get).toBeDefined();
+    });
+
+    it.each([
+      ['/v1/audit/attempts', ['limit', 'cursor']],
+      ['/v1/audit/attempts/export', ['format']],
+      ['/v1/audit/summary', ['groupBy']],
+    ])('documents %s with every filter and its answers', (path, own) => {
+      const operation = document.paths[path]?.get;
+      const filters = ['from', 'to', 'actor', 'deviceId', 'serialNumber', 'changeTicket', 'outcome', 'entryPoint'];
+
+      expect(operation?.parameters?.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name).sort()).toEqual([...filters, ...own].sort());
+      expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '403']);
+      expect(operation.responses['400'].content?.['application/problem+json']?.schema?.$ref).toBe('#/components/schemas/ProblemDto');
+    });
+
+    it('documents the integrity report and the public key', () => {
+      const integrity = document.paths['/v1/audit/integrity']?.get;
+
+      expect(integrity?.parameters?.map((parameter) => parameter.name).sort()).toEqual(['from', 'to']);
+      expect(Object.keys(integrity.responses).sort()).toEqual(['200', '400', '401', '403']);
+      expect(Object.keys(document.paths['/v1/audit/public-key']?.get.responses ?? {}).sort()).toEqual(['200', '401', '403']);
+      expect(document.components.schemas.IntegrityReportDto?.properties).toHaveProperty('firstBreak');
     });
 
     it('documents the ProblemDto schema with its stable code', () => {

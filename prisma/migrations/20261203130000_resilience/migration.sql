@@ -43,3 +43,15 @@ CREATE TABLE "graph_rate_buckets" (
 
     CONSTRAINT "graph_rate_buckets_pkey" PRIMARY KEY ("tenant")
 );
+
+-- The least-privilege role (created by the audit migration, when the migrating user could): what this migration adds.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'autopilot_gate_app') THEN
+        GRANT UPDATE ("reconciled", "graph_tries", "answer") ON "attempts" TO "autopilot_gate_app";
+        GRANT SELECT, INSERT, UPDATE, DELETE ON "idempotency_keys", "rate_limit_windows" TO "autopilot_gate_app";
+        GRANT SELECT, INSERT, UPDATE ON "graph_rate_buckets" TO "autopilot_gate_app";
+        GRANT SELECT, INSERT ON "local_change_ticket_changes" TO "autopilot_gate_app";
+    END IF;
+END;
+$$;

@@ -39,3 +39,13 @@ CREATE TABLE "local_change_ticket_notes" (
     CONSTRAINT "local_change_ticket_notes_pkey" PRIMARY KEY ("attempt_id")
 );
 CREATE INDEX "local_change_ticket_notes_number_written_at_idx" ON "local_change_ticket_notes"("number", "written_at");
+
+-- The least-privilege role (created by the audit migration, when the migrating user could): what this migration adds.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'autopilot_gate_app') THEN
+        GRANT SELECT, INSERT, UPDATE ON "work_notes" TO "autopilot_gate_app";
+        GRANT SELECT, INSERT ON "local_change_ticket_notes" TO "autopilot_gate_app";
+    END IF;
+END;
+$$;
