@@ -41,6 +41,6 @@ describe(describeConfiguration.name, () => {
   it('reports a wrong configuration as the lines a refused start prints, one per variable', () => {
     const { problems } = describeConfiguration({ NODE_ENV: 'production', PORT: 'eighty' });
 
-    expect(problems.map((line) => line.split(':')[0]).sort()).toEqual(['AUTH_ISSUER', 'DATABASE_URL', 'GRAPH_MODE', 'PORT', 'TICKET_PROVIDER']);
+    expect(problems.map((line) => line.split(':')[0]).sort()).toEqual(['AUDIT_SIGNING_KEY_FILE', 'AUTH_ISSUER', 'DATABASE_URL', 'GRAPH_MODE', 'PORT', 'TICKET_PROVIDER']);
   });
 });

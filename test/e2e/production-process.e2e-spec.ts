@@ -26,6 +26,7 @@ const PRODUCTION = {
   SERVICENOW_INSTANCE_URL: 'https://contoso.service-now.com',
   SERVICENOW_CLIENT_ID: 'gate',
   SERVICENOW_CLIENT_SECRET: 'servicenow-secret-never-printed',
+  AUDIT_SIGNING_KEY_FILE: '/run/secrets/audit-signing-key.pem',
 };
 
 /** The variable each line of a refusal names (`  NAME: why`). */
