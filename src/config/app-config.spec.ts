@@ -76,7 +76,7 @@ describe(loadAppConfig.name, () => {
   it('refuses production with live Graph but no credentials, naming every bad variable', () => {
     const message = refusalOf({ ...PRODUCTION, GRAPH_MODE: 'live', AZURE_TENANT_ID: '', AZURE_CLIENT_ID: '', AUTH_ISSUER: '' });
 
-    expect(namedVariables(message)).toEqual(['AUDIT_SIGNING_KEY_FILE', 'AUTH_ISSUER', 'AZURE_CLIENT_ID', 'AZURE_TENANT_ID']);
+    expect(namedVariables(message)).toEqual(['AUTH_ISSUER', 'AZURE_CLIENT_ID', 'AZURE_TENANT_ID']);
   });
 
   it('refuses production without a key to sign the audit checkpoints', () => {
