@@ -52,6 +52,27 @@ describe('what a caller learns about devices and failures', () => {
       }
     });
 
+    it('is withheld in the audit reports too: the list, the exports, and device filters are refused to the operator', async () => {
+      const operator = await harness.issuer.userToken({ roles: [UNASSIGNER], oid });
+      const get = (path: string) => harness.http.get(path).set('authorization', `Bearer ${operator}`);
+
+      const list = await get('/v1/audit/attempts');
+      const csv = await get('/v1/audit/attempts/export?format=csv');
+      const ndjson = await get('/v1/audit/attempts/export?format=ndjson');
+      const bySerial = await get(`/v1/audit/attempts?serialNumber=${hub.serialNumber}`);
+      const byGroupTag = await get('/v1/audit/summary?groupBy=groupTag');
+
+      expect(list.status, list.text).toBe(200);
+      const item = list.body.items.find((candidate: { id: string }) => candidate.id === denial.body.attemptId);
+      expect(item).toMatchObject({ deviceSnapshot: null, decisionReason: 'The policy does not allow you to act on this device.' });
+      for (const answer of [list, csv, ndjson]) {
+        expect(answer.status).toBe(200);
+        for (const attribute of ['SURFACE-HUB', hub.serialNumber, hub.displayName]) expect(answer.text).not.toContain(attribute);
+      }
+      expectProblem(bySerial, 403, 'POLICY_DENIED');
+      expectProblem(byGroupTag, 403, 'POLICY_DENIED');
+    });
+
     it('is shown in full to an auditor, as recorded', async () => {
       const response = await read(denial.body.attemptId, [AUDIT_READER]);
 

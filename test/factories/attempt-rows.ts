@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { SqlExecutor } from '../../src/database/sql-executor';
+import { DEFAULT_ISSUER_TENANT_ID } from '../fakes/jwks-issuer.server';
 
 export type AttemptRow = Record<string, unknown>;
 
-export const TEST_TENANT = '22222222-aaaa-4bbb-8ccc-000000000022';
+// The tenant the test issuer signs for: operators read their own attempts by tenant and oid together.
+export const TEST_TENANT = DEFAULT_ISSUER_TENANT_ID;
 const MINUTE_MS = 60_000;
 let counter = 0;
 

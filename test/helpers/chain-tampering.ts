@@ -46,10 +46,13 @@ export async function snapshotFrom(harness: GateHarness, fromSeq: number): Promi
 
 async function insertRow(sql: SqlExecutor, table: string, row: Record<string, unknown>): Promise<void> {
   const columns = Object.keys(row);
-  const values = columns.map((column) => jsonText(row[column]));
+  const types = await sql.query<{ column_name: string; data_type: string }>(
+    'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1',
+    [table],
+  );
+  const json = new Set(types.filter((type) => type.data_type === 'jsonb' || type.data_type === 'json').map((type) => type.column_name));
+  // A JSON column's value goes as JSON text (a list too); a Postgres array column's as the list pg turns into an array.
+  const values = columns.map((column) => (json.has(column) && row[column] !== null ? JSON.stringify(row[column]) : row[column]));
   await sql.query(`INSERT INTO ${table} (${columns.map((column) => `"${column}"`).join(', ')}) VALUES (${columns.map((_, index) => `$${index + 1}`).join(', ')})`, values);
 }
 
-function jsonText(value: unknown): unknown {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) ? JSON.stringify(value) : value;
-}

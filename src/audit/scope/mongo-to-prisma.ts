@@ -5,7 +5,7 @@ type Primitive = string | number | boolean;
 
 /** Attempt fields by how a condition on them translates; a test checks them against schema.prisma. */
 export const ATTEMPT_LIST_FIELDS = new Set(['actorRoles']);
-export const ATTEMPT_JSON_FIELDS = new Set(['deviceSnapshot', 'ticketSnapshot']);
+export const ATTEMPT_JSON_FIELDS = new Set(['answer', 'deviceSnapshot', 'graphTries', 'ticketSnapshot']);
 
 /** A condition the audit queries cannot apply exactly as CASL does in memory. */
 export class UntranslatableConditionError extends Error {}
