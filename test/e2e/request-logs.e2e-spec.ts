@@ -118,6 +118,21 @@ describe('one access line per request, one id end to end', () => {
     expect(await attemptsFor(harness, device.id)).toEqual([expect.objectContaining({ correlation_id: requestId, graph_client_request_id: graphId })]);
   });
 
+  it('sends the request id to Graph on a device look-up too, which writes no attempt', async () => {
+    const requestId = randomUUID();
+    const device = aDevice();
+
+    const response = await harness.http
+      .get(`/v1/autopilot-devices/${device.id}`)
+      .set('authorization', `Bearer ${await harness.issuer.userToken({ roles: [UNASSIGNER] })}`)
+      .set('x-request-id', requestId);
+
+    expect(response.status, response.text).toBe(200);
+    expect(graphTrafficFor(harness, device.id).all.map((call) => call.headers['client-request-id'])).toEqual([requestId]);
+    expect(accessLinesOf(requestId)).toEqual([expect.objectContaining({ route: '/v1/autopilot-devices/:deviceId', status: 200 })]);
+    expect(accessLinesOf(requestId)[0]).not.toHaveProperty('attemptId');
+  });
+
   it('echoes the request id on errors, in problem+json and on the Graph facade', async () => {
     const requestId = randomUUID();
 
