@@ -10,6 +10,8 @@ export interface RequestContext {
   readonly span?: TraceSpan;
   caller?: Pick<Principal, 'oid' | 'appId'>;
   attemptId?: string;
+  /** Graph's request-id on its latest answer in this request: the facade hands it on, as Graph would. */
+  graphRequestId?: string;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -37,4 +39,10 @@ export function noteCaller(principal: Principal): void {
 export function noteAttempt(attemptId: string): void {
   const context = storage.getStore();
   if (context) context.attemptId = attemptId;
+}
+
+/** Graph answered within this request: its request-id is the one its support can look up. */
+export function noteGraphAnswer(requestId: string | undefined): void {
+  const context = storage.getStore();
+  if (context && requestId) context.graphRequestId = requestId;
 }

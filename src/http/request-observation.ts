@@ -28,7 +28,7 @@ export function observeRequests(fastify: FastifyInstance, { logger, metrics, tra
       kind: 'server',
       traceparent: typeof traceparent === 'string' ? traceparent : undefined,
     });
-    const context: RequestContext = { requestId: request.id, graphClientRequestId: clientRequestIdFor(request.id), span };
+    const context: RequestContext = { requestId: request.id, graphClientRequestId: clientRequestIdFor(request.id, request.headers['client-request-id']), span };
     observed.set(request, { context, startedAt: performance.now(), finished: false });
     // Everything after this hook runs inside the context: Fastify reads the body within the request's own async
     // resource, so the handler is still in it however slowly the body arrives.

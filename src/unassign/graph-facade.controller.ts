@@ -4,7 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthenticatedByUseCase } from '../auth/public.decorator';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { requestPart } from './command-from-request';
-import { clientRequestIdOf, GraphShapedErrorFilter } from './graph-shaped-error.filter';
+import { graphAnswerIds, setGraphAnswerIds } from './graph-facade-ids';
+import { GraphShapedErrorFilter } from './graph-shaped-error.filter';
 import { IDEMPOTENCY_KEY_HEADER, UNASSIGN_REFUSALS } from './unassign.controller';
 import { IDEMPOTENT_REPLAYED } from '../http/problem-response';
 import { UnassignResourceAccountUseCase } from './unassign-resource-account.use-case';
@@ -51,7 +52,8 @@ export class GraphFacadeController {
     reply: FastifyReply,
   ): Promise<void> {
     const answer = await this.unassign.execute({ ...requestPart(request), entryPoint: 'graph-facade', deviceIds, headers });
-    void reply.header('request-id', request.id).header('client-request-id', clientRequestIdOf(request)).header('x-attempt-id', answer.succeeded.attemptId);
+    setGraphAnswerIds(reply, graphAnswerIds(request, answer.succeeded.graph));
+    void reply.header('x-attempt-id', answer.succeeded.attemptId);
     if (answer.replayed) void reply.header(IDEMPOTENT_REPLAYED, 'true');
   }
 }

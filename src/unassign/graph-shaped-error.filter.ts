@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemCode } from '../http/problem-code';
 import { problemFromError } from '../http/problem-from-error';
 import { answeringCorrelationId, setProblemHeaders } from '../http/problem-response';
+import { graphAnswerIds, setGraphAnswerIds } from './graph-facade-ids';
 
 const GRAPH_CODES: Partial<Record<ProblemCode, string>> = {
   [ProblemCode.InvalidRequest]: 'BadRequest',
@@ -36,13 +37,11 @@ export class GraphShapedErrorFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const { problem } = problemFromError(error);
-    const clientRequestId = clientRequestIdOf(request);
-    const requestId = answeringCorrelationId(problem, request);
+    const ids = graphAnswerIds(request, problem.extensions.graph, answeringCorrelationId(problem, request));
     setProblemHeaders(reply, problem);
+    setGraphAnswerIds(reply, ids);
     void reply
       .status(problem.status)
-      .header('request-id', request.id)
-      .header('client-request-id', clientRequestId)
       .type('application/json')
       .send({
         error: {
@@ -50,8 +49,7 @@ export class GraphShapedErrorFilter implements ExceptionFilter {
           message: problem.detail,
           innerError: {
             date: graphDate(problem.replay?.answeredAt ?? new Date()),
-            'request-id': requestId,
-            'client-request-id': clientRequestId,
+            ...ids,
             gateCode: problem.code,
             ...(problem.extensions.attemptId ? { attemptId: problem.extensions.attemptId } : {}),
             ...(problem.extensions.reasons ? { reasons: problem.extensions.reasons } : {}),
@@ -59,9 +57,4 @@ export class GraphShapedErrorFilter implements ExceptionFilter {
         },
       });
   }
-}
-
-export function clientRequestIdOf(request: FastifyRequest): string {
-  const header = request.headers['client-request-id'];
-  return typeof header === 'string' && /^[\w-]{1,100}$/.test(header) ? header : request.id;
 }

@@ -27,6 +27,8 @@ export interface RecordedGraphRequest {
   body: string;
   /** Date.now() when the request arrived. */
   receivedAt: number;
+  /** The request-id header the fake answered with, as Graph's support would know the call. */
+  answeredRequestId: string;
 }
 
 export type GraphRequestKind = 'read' | 'unassign' | 'list';
@@ -159,9 +161,9 @@ export class FakeGraphServer {
     const body = await readBody(req);
     const path = req.url ?? '/';
     const headers = lowerCaseHeaders(req);
-    this.requests.push({ method: req.method ?? '', path, headers, body, receivedAt: Date.now() });
-
     const requestId = randomUUID();
+    this.requests.push({ method: req.method ?? '', path, headers, body, receivedAt: Date.now(), answeredRequestId: requestId });
+
     const exchange: Exchange = {
       req,
       res,

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { noteGraphAnswer } from '../../http/request-context';
 import type { GateTracer } from '../../tracing/gate-tracer';
 import { NoopTracer } from '../../tracing/noop-tracer';
 import { hasResourceAccount, type AutopilotDevice } from '../autopilot-device';
@@ -97,6 +98,7 @@ export class ResilientGraphClient extends GraphClient {
         span.setAttributes({ 'autopilot_gate.graph.result': result.kind, 'http.response.status_code': result.status, 'autopilot_gate.graph.request_id': result.requestId });
         if (result.kind !== 'ok') span.fail(new Error(result.kind));
         this.instruments.observer?.tried(operation, result);
+        noteGraphAnswer(result.requestId);
         return result;
       },
       'client',
