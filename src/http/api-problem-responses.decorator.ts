@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
-import { PROBLEM_TYPES, ProblemCode } from './problem-code';
+import { PROBLEM_TYPES, type ProblemCode } from './problem-code';
 import { PROBLEM_CONTENT_TYPE } from './problem-response';
 
 /** Documents the problem+json answers a route can give, grouped by status with the codes each carries. */
