@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { createGateApp } from './bootstrap';
 import { InvalidConfigurationError, loadAppConfig } from './config/app-config';
 import { describeConfiguration, renderConfigurationReport } from './config/configuration-report';
+import { DatabaseUnreachableError } from './database/database-unreachable.error';
 import { seedDevelopmentTenant } from './development-seed';
 import { MetricsEndpoint } from './metrics/metrics-endpoint';
 import { InvalidPolicyError } from './policy/policy-file';
@@ -80,7 +81,7 @@ function drainOnSignals(app: NestFastifyApplication, logger: Logger, drainMs: nu
 }
 
 main().catch((error: unknown) => {
-  const known = error instanceof InvalidConfigurationError || error instanceof InvalidPolicyError;
+  const known = error instanceof InvalidConfigurationError || error instanceof InvalidPolicyError || error instanceof DatabaseUnreachableError;
   process.stderr.write(`autopilot-gate did not start: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });
