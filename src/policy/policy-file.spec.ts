@@ -36,6 +36,14 @@ describe(loadPolicyFile.name, () => {
     expect(policy.changeTickets).toEqual({ acceptStates: ['Implement'], requireApproval: true, requireWindow: true, requireDeviceInTicket: false });
   });
 
+  it('links the CASL documentation of the major version the gate runs', () => {
+    // Its exports map hides package.json from require.resolve.
+    const caslPackage = path.join(__dirname, '..', '..', 'node_modules', '@casl', 'ability', 'package.json');
+    const caslMajor = (JSON.parse(readFileSync(caslPackage, 'utf8')) as { version: string }).version.split('.')[0];
+
+    expect(readFileSync(SHIPPED_POLICY, 'utf8').split('\n')[0]).toContain(`https://casl.js.org/v${caslMajor}/en/guide/define-rules`);
+  });
+
   it('versions the policy with the sha256 of its bytes', () => {
     const policy = loadPolicyFile(SHIPPED_POLICY);
 
