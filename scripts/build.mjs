@@ -10,7 +10,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sourceDir = join(root, 'src');
 const outputDir = join(root, 'dist');
 
-run(join(root, 'prisma', 'generate-client.mjs'));
+// In this process rather than a child of its own: one Node start less on every `npm start`.
+await import('../prisma/generate-client.mjs');
 run(join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--build', 'tsconfig.build.json');
 removeOrphans(outputDir);
 
