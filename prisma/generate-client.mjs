@@ -1,5 +1,6 @@
 // `npm run db:generate`: `prisma generate`, silent unless it fails, and skipped when the schema, the Prisma config and
-// the Prisma version are those the client under src/generated was made from (every `npm start` and `npm test` runs it).
+// the versions of Prisma and its client are those the client under src/generated was made from (its stamp,
+// src/generated/prisma/.generated-from; every `npm start`, `npm run build` and `npm test` runs this).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,14 +9,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const prismaPackage = createRequire(import.meta.url).resolve('prisma/package.json');
+const require = createRequire(import.meta.url);
+const prismaPackage = require.resolve('prisma/package.json');
+const versionOf = (packageJson) => JSON.parse(readFileSync(packageJson, 'utf8')).version;
 const outputDir = join(root, 'src', 'generated', 'prisma');
 const stamp = join(outputDir, '.generated-from');
 
 const digest = createHash('sha256')
   .update(readFileSync(join(root, 'prisma', 'schema.prisma')))
   .update(readFileSync(join(root, 'prisma.config.ts')))
-  .update(JSON.parse(readFileSync(prismaPackage, 'utf8')).version)
+  .update(versionOf(prismaPackage))
+  .update(versionOf(require.resolve('@prisma/client/package.json')))
   .digest('hex');
 
 const upToDate = existsSync(join(outputDir, 'client.ts')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === digest;

@@ -1,16 +1,21 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
-import { createGateApp } from './bootstrap';
 import { InvalidConfigurationError, loadAppConfig } from './config/app-config';
 import { describeConfiguration, renderConfigurationReport } from './config/configuration-report';
-import { seedDevelopmentTenant } from './development-seed';
-import { MetricsEndpoint } from './metrics/metrics-endpoint';
+import { DatabaseUnreachableError } from './database/database-unreachable.error';
 import { InvalidPolicyError } from './policy/policy-file';
 
 async function main(): Promise<void> {
   if (process.argv.includes('--print-config')) return printConfiguration();
   const config = loadAppConfig(process.env);
+  // Loaded once the configuration is known to be valid: a wrong variable is reported without first loading Nest,
+  // Prisma and PGlite (most of a start's second).
+  const [{ createGateApp }, { MetricsEndpoint }, { seedDevelopmentTenant }] = await Promise.all([
+    import('./bootstrap.js'),
+    import('./metrics/metrics-endpoint.js'),
+    import('./development-seed.js'),
+  ]);
   const { app, logger } = await createGateApp(config);
   drainOnSignals(app, logger, config.resilience.shutdownDrainMs);
   await app.listen({ host: config.host, port: config.port });
@@ -79,7 +84,7 @@ function drainOnSignals(app: NestFastifyApplication, logger: Logger, drainMs: nu
 }
 
 main().catch((error: unknown) => {
-  const known = error instanceof InvalidConfigurationError || error instanceof InvalidPolicyError;
+  const known = error instanceof InvalidConfigurationError || error instanceof InvalidPolicyError || error instanceof DatabaseUnreachableError;
   process.stderr.write(`autopilot-gate did not start: ${known ? error.message : (error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });

@@ -1,10 +1,11 @@
-// `npm test`: runs vitest with a throwaway TLS certificate for the fake Entra authority and ends
-// with the line CI reads: `N passed, N failed[, N skipped]`. Extra arguments go to vitest.
+// `npm test`: runs vitest with a throwaway TLS certificate for the fake Entra authority and ends with a line per
+// skipped test and why, then the line CI reads: `N passed, N failed[, N skipped]`. Extra arguments go to vitest.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { skippedTestLines } from './skipped-tests.mjs';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 // One report per run, so concurrent runs on one machine never read each other's results.
@@ -86,6 +87,7 @@ function summarise(vitestExitCode) {
   for (const file of brokenFiles) console.error(`run-tests: ${file.name} failed to run: ${file.message}`);
   if (ran === 0) console.error('run-tests: no tests ran.');
   if (vitestExitCode !== 0 && failed === 0) console.error(`run-tests: vitest exited with code ${vitestExitCode}.`);
+  for (const line of skippedTestLines(report, projectRoot)) console.log(line);
   console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
   return failed > 0 || ran === 0 || vitestExitCode !== 0 ? 1 : 0;
 }

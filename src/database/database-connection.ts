@@ -1,9 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Client, Pool } from 'pg';
+import { Client, Pool, type PoolClient } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client';
+import { connectingTo } from './database-unreachable.error';
 import { applyMigrations, listPendingMigrations } from './migration-runner';
 import { createPgSqlExecutor, createPgliteSqlExecutor, type SqlExecutor } from './sql-executor';
 
@@ -86,7 +87,7 @@ export async function openSqlSession(location: DatabaseLocation): Promise<SqlSes
   if (location.databaseUrl) {
     const client = new Client({ connectionString: location.databaseUrl, connectionTimeoutMillis: CONNECTION_TIMEOUT_MS });
     client.on('error', ignoreErrorOfCheckedOutConnection);
-    await client.connect();
+    await connectingTo(location.databaseUrl, () => client.connect());
     return { kind: 'postgres', sql: createPgSqlExecutor(client), close: () => client.end() };
   }
   const database = await openPglite(location.dataDir);
@@ -108,7 +109,7 @@ async function openPostgres(options: OpenDatabaseOptions & { databaseUrl: string
   // that error, and the pool discards the connection when it is released.
   pool.on('connect', (client) => client.on('error', ignoreErrorOfCheckedOutConnection));
   try {
-    await migrateOnOneConnection(pool, options.migrationsDir);
+    await migrateOnOneConnection(await connectingTo(options.databaseUrl, () => pool.connect()), options.migrationsDir);
   } catch (error) {
     await pool.end();
     throw error;
@@ -155,8 +156,7 @@ async function probeAttemptWrite(pool: Pool): Promise<void> {
   }
 }
 
-async function migrateOnOneConnection(pool: Pool, migrationsDir: string): Promise<void> {
-  const client = await pool.connect();
+async function migrateOnOneConnection(client: PoolClient, migrationsDir: string): Promise<void> {
   try {
     // A replica may wait for another's migrations (Prisma's advisory lock), and a migration may be long.
     await client.query('SET statement_timeout = 0; SET lock_timeout = 0');

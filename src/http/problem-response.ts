@@ -18,11 +18,13 @@ export function problemBody(problem: ProblemError, correlationId: string): Recor
   };
 }
 
-/** The headers a problem implies whatever the body's shape: Retry-After for throttling, the 401 challenge, a replay. */
+/** The headers a problem implies whatever the body's shape: Retry-After for throttling, the 401 challenge, Allow for a 405, a replay. */
 export function setProblemHeaders(reply: FastifyReply, problem: ProblemError): void {
   const retryAfter = problem.extensions.retryAfterSeconds;
   if (retryAfter !== undefined) void reply.header('retry-after', String(Math.ceil(retryAfter)));
   if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
+  const allowedMethods = problem.extensions.allowedMethods;
+  if (Array.isArray(allowedMethods)) void reply.header('allow', allowedMethods.join(', '));
   if (problem.replay) void reply.header(IDEMPOTENT_REPLAYED, 'true');
 }
 

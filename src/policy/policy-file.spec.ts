@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidPolicyError, loadPolicyFile, parsePolicy } from './policy-file';
+import { POLICY_ACTIONS, POLICY_SUBJECTS, SUBJECT_FIELDS } from './policy-vocabulary';
 
 const SHIPPED_POLICY = path.join(__dirname, '..', '..', 'config', 'policy.yaml');
 const SOURCE = 'test-policy.yaml';
@@ -35,6 +36,14 @@ describe(loadPolicyFile.name, () => {
     expect(policy.changeTickets).toEqual({ acceptStates: ['Implement'], requireApproval: true, requireWindow: true, requireDeviceInTicket: false });
   });
 
+  it('links the CASL documentation of the major version the gate runs', () => {
+    // Its exports map hides package.json from require.resolve.
+    const caslPackage = path.join(__dirname, '..', '..', 'node_modules', '@casl', 'ability', 'package.json');
+    const caslMajor = (JSON.parse(readFileSync(caslPackage, 'utf8')) as { version: string }).version.split('.')[0];
+
+    expect(readFileSync(SHIPPED_POLICY, 'utf8').split('\n')[0]).toContain(`https://casl.js.org/v${caslMajor}/en/guide/define-rules`);
+  });
+
   it('versions the policy with the sha256 of its bytes', () => {
     const policy = loadPolicyFile(SHIPPED_POLICY);
 
@@ -55,17 +64,23 @@ describe(loadPolicyFile.name, () => {
 });
 
 describe(parsePolicy.name, () => {
-  it('refuses an unknown action, naming the rule', () => {
+  it('refuses an unknown action, naming the rule and the actions there are', () => {
     const error = refusalOf(withRule('{ action: delete, subject: AutopilotDevice }'));
 
     expect(error.message).toContain(SOURCE);
-    expect(error.message).toContain('at roles.Some.Role[0].action');
+    expect(error.message).toContain(`at roles.Some.Role[0].action: "delete" is not one of the actions: ${POLICY_ACTIONS.join(', ')}`);
   });
 
-  it('refuses an unknown subject, naming the rule', () => {
+  it('refuses an unknown action in a list, naming the actions there are', () => {
+    const error = refusalOf(withRule('{ action: [read, nuke], subject: Attempt }'));
+
+    expect(error.message).toContain(`at roles.Some.Role[0].action: "nuke" is not one of the actions: ${POLICY_ACTIONS.join(', ')}`);
+  });
+
+  it('refuses an unknown subject, naming the rule and the subjects there are', () => {
     const error = refusalOf(withRule('{ action: unassign, subject: Printer }'));
 
-    expect(error.message).toContain('at roles.Some.Role[0].subject');
+    expect(error.message).toContain(`at roles.Some.Role[0].subject: "Printer" is not one of the subjects: ${POLICY_SUBJECTS.join(', ')}`);
   });
 
   it('refuses an unknown top-level key, naming it', () => {
@@ -140,7 +155,7 @@ describe(parsePolicy.name, () => {
   it('refuses a fields entry the subject does not have', () => {
     const error = refusalOf(withRule('{ action: read, subject: Attempt, fields: [id, secret] }'));
 
-    expect(error.message).toContain('at roles.Some.Role[0].fields: Attempt has no field secret');
+    expect(error.message).toContain(`at roles.Some.Role[0].fields: Attempt has no field secret (it has ${SUBJECT_FIELDS.Attempt.join(', ')})`);
   });
 
   it('refuses a caller placeholder that is not pinned to the caller tenant', () => {

@@ -8,10 +8,22 @@ import { POLICY_ACTIONS, POLICY_SUBJECTS } from './policy-vocabulary';
 
 const oneOrMany = <T extends z.ZodType>(schema: T) => z.union([schema, z.array(schema).min(1)]);
 
+/** One of `values` or a list of them; a refusal names the values that exist (zod alone would say "Invalid input"). */
+const oneOrManyOf = <const T extends readonly [string, ...string[]]>(noun: string, values: T) =>
+  z.union([z.enum(values), z.array(z.enum(values)).min(1)], {
+    error: (issue) => `${unknownIn(issue.input, values)} is not one of the ${noun}s: ${values.join(', ')} (give one, or a list of them)`,
+  });
+
+function unknownIn(input: unknown, values: readonly string[]): string {
+  if (!Array.isArray(input)) return JSON.stringify(input);
+  if (input.length === 0) return 'an empty list';
+  return input.filter((value) => !values.includes(value as string)).map((value) => JSON.stringify(value)).join(', ');
+}
+
 const ruleSchema = z
   .object({
-    action: oneOrMany(z.enum(POLICY_ACTIONS)),
-    subject: oneOrMany(z.enum(POLICY_SUBJECTS)),
+    action: oneOrManyOf('action', POLICY_ACTIONS),
+    subject: oneOrManyOf('subject', POLICY_SUBJECTS),
     conditions: z.record(z.string(), z.unknown()).optional(),
     fields: oneOrMany(z.string().min(1)).optional(),
     inverted: z.boolean().optional(),

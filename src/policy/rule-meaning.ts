@@ -28,7 +28,9 @@ function problemsOf(rule: PolicyRule, where: string): string[] {
       problems.push(`${where}.conditions: ${subject} has no field ${unknownConditions.join(', ')} (it has ${SUBJECT_FIELDS[subject].join(', ')})`);
     }
     const unknownFields = [rule.fields ?? []].flat().filter((field) => !isFieldOf(subject, field));
-    if (unknownFields.length > 0) problems.push(`${where}.fields: ${subject} has no field ${unknownFields.join(', ')}`);
+    if (unknownFields.length > 0) {
+      problems.push(`${where}.fields: ${subject} has no field ${unknownFields.join(', ')} (it has ${SUBJECT_FIELDS[subject].join(', ')})`);
+    }
   }
   const fieldless = actions.filter((action) => !ACTIONS_WITH_FIELDS.includes(action));
   if (rule.fields !== undefined && fieldless.length > 0) {
