@@ -2,11 +2,12 @@ import { Controller, Headers, HttpCode, Param, Post, Req, Res, UseFilters } from
 import { ApiBearerAuth, ApiExtraModels, ApiHeader, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthenticatedByUseCase } from '../auth/public.decorator';
-import { ApiRefusals } from '../http/api-problem-responses.decorator';
+import { ApiRefusals, PROBLEM_SHAPE, type RefusalShape } from '../http/api-problem-responses.decorator';
 import { ProblemCode } from '../http/problem-code';
-import { IDEMPOTENT_REPLAYED } from '../http/problem-response';
+import { IDEMPOTENT_REPLAYED, problemBody } from '../http/problem-response';
+import { ProblemError } from '../http/problem.error';
 import { IDEMPOTENT_REPLAYED_HEADER } from '../http/response-headers';
-import { EXAMPLE_ATTEMPT_ID } from '../openapi/problem-examples';
+import { EXAMPLE_ATTEMPT_ID, EXAMPLE_REQUEST_ID } from '../openapi/problem-examples';
 import { requestPart } from './command-from-request';
 import { GRAPH_ANSWER_ID_HEADERS, GRAPH_ERROR_SHAPE, GraphErrorDto } from './graph-error.dto';
 import { graphAnswerIds, setGraphAnswerIds } from './graph-facade-ids';
@@ -18,8 +19,12 @@ const DEVICES = 'graph/beta/deviceManagement/windowsAutopilotDeviceIdentities';
 const ACTION = 'unassignResourceAccountFromDevice';
 const ATTEMPT_ID_HEADER = 'x-attempt-id';
 
-// The facade never reads a body, so it has no body refusals.
+// The facade never reads a body: only Fastify's own limit refuses one, before the handler, in problem+json, unrecorded.
 const FACADE_REFUSALS = UNASSIGN_REFUSALS.filter((code) => code !== ProblemCode.PayloadTooLarge && code !== ProblemCode.UnsupportedMediaType);
+const FRAMEWORK_PAYLOAD_TOO_LARGE: RefusalShape = {
+  ...PROBLEM_SHAPE,
+  example: () => problemBody(new ProblemError(ProblemCode.PayloadTooLarge, 'The request body exceeds the size limit.'), EXAMPLE_REQUEST_ID),
+};
 
 const DESCRIPTION =
   'Same checks, same audit as the v1 route; the change ticket and justification come in headers. Errors are in Graph\'s shape ' +
@@ -34,6 +39,7 @@ const DESCRIPTION =
 @ApiHeader({ name: 'X-Justification', required: true, description: "Why (10..1000 characters that show); UTF-8 as RFC 8187 percent-encoding (UTF-8''...) or raw bytes." })
 @ApiHeader(IDEMPOTENCY_KEY_HEADER)
 @ApiRefusals(GRAPH_ERROR_SHAPE, FACADE_REFUSALS)
+@ApiRefusals(FRAMEWORK_PAYLOAD_TOO_LARGE, [ProblemCode.PayloadTooLarge])
 @ApiNoContentResponse({
   description: 'Unassigned.',
   headers: {
