@@ -31,6 +31,17 @@ const DESCRIPTION =
   '`{error: {code, message, innerError}}` with `innerError.gateCode` (the v1 problem code) and `attemptId`. Every answer carries ' +
   "Graph's `request-id` and `client-request-id` headers; the gate's own id is in `x-request-id`.";
 
+// On each handler: @HttpCode(204) there would replace a class-level one.
+const ApiUnassigned = () =>
+  ApiNoContentResponse({
+    description: 'Unassigned.',
+    headers: {
+      ...GRAPH_ANSWER_ID_HEADERS,
+      ...IDEMPOTENT_REPLAYED_HEADER,
+      [ATTEMPT_ID_HEADER]: { description: 'The attempt recorded for this request.', required: true, schema: { type: 'string', format: 'uuid', example: EXAMPLE_ATTEMPT_ID } },
+    },
+  });
+
 /** Same gate, same audit, Graph's URL shape: a Graph script points its base URL at the gate and adds two headers. */
 @ApiTags('graph facade')
 @ApiBearerAuth()
@@ -40,14 +51,6 @@ const DESCRIPTION =
 @ApiHeader(IDEMPOTENCY_KEY_HEADER)
 @ApiRefusals(GRAPH_ERROR_SHAPE, FACADE_REFUSALS)
 @ApiRefusals(FRAMEWORK_PAYLOAD_TOO_LARGE, [ProblemCode.PayloadTooLarge])
-@ApiNoContentResponse({
-  description: 'Unassigned.',
-  headers: {
-    ...GRAPH_ANSWER_ID_HEADERS,
-    ...IDEMPOTENT_REPLAYED_HEADER,
-    [ATTEMPT_ID_HEADER]: { description: 'The attempt recorded for this request.', required: true, schema: { type: 'string', format: 'uuid', example: EXAMPLE_ATTEMPT_ID } },
-  },
-})
 @UseFilters(GraphShapedErrorFilter)
 @Controller()
 export class GraphFacadeController {
@@ -56,6 +59,7 @@ export class GraphFacadeController {
   @Post(`${DEVICES}/:deviceId/${ACTION}`)
   @HttpCode(204)
   @AuthenticatedByUseCase()
+  @ApiUnassigned()
   @ApiOperation({ operationId: 'unassignResourceAccountFromDevice', summary: "Graph-compatible unassignResourceAccountFromDevice", description: DESCRIPTION })
   async byDevice(
     @Param('deviceId') deviceId: string,
@@ -70,6 +74,7 @@ export class GraphFacadeController {
   @Post(`${DEVICES}/:profileDeviceId/deploymentProfile/assignedDevices/:deviceId/${ACTION}`)
   @HttpCode(204)
   @AuthenticatedByUseCase()
+  @ApiUnassigned()
   @ApiOperation({
     operationId: 'unassignResourceAccountFromAssignedDevice',
     summary: "Graph-compatible unassignResourceAccountFromDevice, by the Graph documentation's deployment-profile path",
