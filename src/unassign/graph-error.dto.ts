@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { HeaderObject } from '@nestjs/swagger';
-import { PROBLEM_SHAPE, type RefusalShape } from '../http/api-problem-responses.decorator';
+import type { RefusalShape } from '../http/api-problem-responses.decorator';
 import { ProblemCode } from '../http/problem-code';
 import { TicketRejectionDto } from '../http/problem.dto';
 import { IDEMPOTENT_REPLAYED_HEADER } from '../http/response-headers';
@@ -51,6 +51,3 @@ export const GRAPH_ERROR_SHAPE: RefusalShape = {
   example: (code) => graphErrorBody(PROBLEM_EXAMPLES[code], EXAMPLE_GRAPH_IDS, new Date('2026-12-03T14:32:48Z')),
   headers: { ...GRAPH_ANSWER_ID_HEADERS, ...IDEMPOTENT_REPLAYED_HEADER },
 };
-
-/** v1 unassign refusals may be replays of an earlier answer. */
-export const REPLAYABLE_PROBLEM_SHAPE: RefusalShape = { ...PROBLEM_SHAPE, headers: IDEMPOTENT_REPLAYED_HEADER };

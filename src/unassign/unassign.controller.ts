@@ -2,12 +2,11 @@ import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/commo
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthenticatedByUseCase } from '../auth/public.decorator';
-import { ApiRefusals } from '../http/api-problem-responses.decorator';
+import { ApiRefusals, PROBLEM_SHAPE, type RefusalShape } from '../http/api-problem-responses.decorator';
 import { ProblemCode } from '../http/problem-code';
 import { IDEMPOTENT_REPLAYED } from '../http/problem-response';
 import { IDEMPOTENT_REPLAYED_HEADER } from '../http/response-headers';
 import { ApiUnassignBody } from './api-unassign-body.decorator';
-import { REPLAYABLE_PROBLEM_SHAPE } from './graph-error.dto';
 import { requestPart } from './command-from-request';
 import { UNASSIGN_RESULT_EXAMPLE, UnassignResultDto } from './unassign-result.dto';
 import { UnassignResourceAccountUseCase } from './unassign-resource-account.use-case';
@@ -41,6 +40,9 @@ export const IDEMPOTENCY_KEY_HEADER = {
     'first answer again (Idempotent-Replayed: true) without calling Graph; the same key with another request is 409 IDEMPOTENCY_CONFLICT; ' +
     'a repeat while the first runs is 409 REQUEST_IN_PROGRESS. Keys are per caller and kept IDEMPOTENCY_TTL_HOURS.',
 };
+
+/** A refusal may be the replay of an earlier answer. */
+const REPLAYABLE_PROBLEM_SHAPE: RefusalShape = { ...PROBLEM_SHAPE, headers: IDEMPOTENT_REPLAYED_HEADER };
 
 const SUCCEEDED = 'Graph answered 204: the resource account was unassigned (or a reconciling read found it gone).';
 
