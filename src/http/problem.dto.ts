@@ -1,40 +1,42 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ATTEMPT_OUTCOMES } from '../attempts/attempt';
+import type { AuthenticationFailureReason } from '../auth/authentication-failure';
+import type { UnavailableCause } from '../graph/graph-client';
+import type { TicketRejectionCode } from '../tickets/ticket-rules';
 import { ProblemCode } from './problem-code';
 
-export const TICKET_REJECTION_CODES = [
-  'TICKET_NOT_FOUND',
-  'TICKET_STATE_NOT_ACCEPTED',
-  'TICKET_NOT_APPROVED',
-  'TICKET_WINDOW_MISSING',
-  'TICKET_BEFORE_WINDOW',
-  'TICKET_AFTER_WINDOW',
-  'DEVICE_NOT_IN_TICKET',
-  'TICKET_WRITTEN_BY_REQUESTER',
-];
+// Records keyed by the code's own types, so the compiler fails when a reason or rejection is added but not documented.
+const TICKET_REJECTIONS: Record<TicketRejectionCode, true> = {
+  TICKET_NOT_FOUND: true,
+  TICKET_STATE_NOT_ACCEPTED: true,
+  TICKET_NOT_APPROVED: true,
+  TICKET_WINDOW_MISSING: true,
+  TICKET_BEFORE_WINDOW: true,
+  TICKET_AFTER_WINDOW: true,
+  DEVICE_NOT_IN_TICKET: true,
+  TICKET_WRITTEN_BY_REQUESTER: true,
+};
 
-export const PROBLEM_REASONS = [
-  // UNAUTHENTICATED: why the token was refused
-  'missing_token',
-  'malformed_token',
-  'unsupported_algorithm',
-  'invalid_signature',
-  'expired',
-  'not_yet_valid',
-  'wrong_issuer',
-  'wrong_audience',
-  'tenant_not_allowed',
-  'missing_claims',
-  'keys_unavailable',
-  // RATE_LIMITED: whose limit
-  'caller_limit',
-  'ip_limit',
-  'gate_pacing',
-  // GRAPH_UNAVAILABLE: what could not be reached
-  'token_endpoint',
-  'connection',
-  'circuit_open',
-];
+type RateLimitReason = 'caller_limit' | 'ip_limit' | 'gate_pacing';
+const REASONS: Record<AuthenticationFailureReason | RateLimitReason | UnavailableCause, true> = {
+  missing_token: true,
+  malformed_token: true,
+  unsupported_algorithm: true,
+  invalid_signature: true,
+  expired: true,
+  not_yet_valid: true,
+  wrong_issuer: true,
+  wrong_audience: true,
+  tenant_not_allowed: true,
+  missing_claims: true,
+  keys_unavailable: true,
+  caller_limit: true,
+  ip_limit: true,
+  gate_pacing: true,
+  token_endpoint: true,
+  connection: true,
+  circuit_open: true,
+};
 
 class FieldErrorDto {
   @ApiProperty({ description: 'The body field, query parameter, path parameter or header at fault.', example: 'changeTicket' }) path!: string;
@@ -42,7 +44,7 @@ class FieldErrorDto {
 }
 
 export class TicketRejectionDto {
-  @ApiProperty({ enum: TICKET_REJECTION_CODES }) code!: string;
+  @ApiProperty({ enum: Object.keys(TICKET_REJECTIONS) }) code!: string;
   @ApiProperty({ example: 'The change ticket CHG0001234 is not approved.' }) detail!: string;
 }
 
@@ -70,7 +72,7 @@ export class ProblemDto {
   @ApiPropertyOptional({ description: 'The attempt recorded for this request (unassign and preview routes).', format: 'uuid' }) attemptId?: string;
   @ApiPropertyOptional({ enum: ATTEMPT_OUTCOMES.filter((outcome) => outcome !== 'in_flight'), description: 'How the attempt ended (unassign routes).' })
   outcome?: string;
-  @ApiPropertyOptional({ enum: PROBLEM_REASONS, description: 'UNAUTHENTICATED: why the token was refused; RATE_LIMITED: whose limit; GRAPH_UNAVAILABLE: what failed.' })
+  @ApiPropertyOptional({ enum: Object.keys(REASONS), description: 'UNAUTHENTICATED: why the token was refused; RATE_LIMITED: whose limit; GRAPH_UNAVAILABLE: what failed.' })
   reason?: string;
   @ApiPropertyOptional({ type: [FieldErrorDto], description: 'Every problem with the request (INVALID_REQUEST).' }) errors?: FieldErrorDto[];
   @ApiPropertyOptional({ type: [TicketRejectionDto], description: 'Every failed change-ticket check (CHANGE_TICKET_REJECTED).' }) reasons?: TicketRejectionDto[];

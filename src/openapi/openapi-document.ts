@@ -40,7 +40,8 @@ function addRequestIdHeader(document: OpenAPIObject): void {
 /** The validators are strict (zod `.strict()`) and the ticket pattern is configuration (TICKET_PATTERN). */
 function describeBodyRules(document: OpenAPIObject, config: AppConfig): void {
   const schemas = document.components?.schemas as Record<string, SchemaObject>;
-  for (const name of ['UnassignBodyDto', 'LocalChangeTicketInputDto']) schemas[name].additionalProperties = false;
+  // The local ticket routes exist only with TICKET_PROVIDER=local.
+  for (const name of ['UnassignBodyDto', 'LocalChangeTicketInputDto']) if (schemas[name]) schemas[name].additionalProperties = false;
   const changeTicket = schemas.UnassignBodyDto.properties?.changeTicket as SchemaObject;
   changeTicket.pattern = config.tickets.pattern.source;
 }

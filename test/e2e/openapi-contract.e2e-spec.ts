@@ -38,6 +38,10 @@ describe('OpenAPI contract', () => {
     const media = documented!.content?.[String(answer.headers['content-type']).split(';')[0]];
     expect(media, `${answer.headers['content-type']} is not documented for ${answer.status}`).toBeDefined();
     expect(schemas.problems(media!.schema!, answer.body)).toEqual([]);
+    if (media!.schema!.$ref === '#/components/schemas/ProblemDto') {
+      const documentedMembers = Object.keys(document.components.schemas.ProblemDto.properties as object);
+      expect(Object.keys(answer.body as object).filter((member) => !documentedMembers.includes(member))).toEqual([]);
+    }
   }
 
   it('documents every route the server registers, and no other', () => {
@@ -134,6 +138,16 @@ describe('OpenAPI contract', () => {
       const answer = await unassignV1(harness, '5a1c1d5e-0000-4000-8000-000000000001', token, { changeTicket: 'INC0001234', justification: JUSTIFICATION, urgent: true });
 
       expect(answer.status).toBe(400);
+      expectAsDocumented('post', V1_UNASSIGN, answer);
+    });
+
+    it('a v1 unassign refused for its change ticket', async () => {
+      const device = aTeamsRoomIn(harness);
+      const token = await harness.issuer.userToken({ roles: [UNASSIGNER] });
+
+      const answer = await unassignV1(harness, device.id, token, { changeTicket: 'CHG0000404', justification: JUSTIFICATION });
+
+      expect(answer.status).toBe(422);
       expectAsDocumented('post', V1_UNASSIGN, answer);
     });
 
