@@ -24,7 +24,7 @@ async function main() {
     gateCpuProfileDir: target === 'gate' ? profileDir : undefined,
     floorExecArgv: target === 'floor' ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
   });
-  let requests = 0;
+  let requests;
   try {
     const warm = await runPhase({ session, target, connections, seconds: settings.warmupSeconds || 3, label: `${target} warm-up`, measure: false });
     const phase = await runPhase({ session, target, connections, seconds, label: `${target} c=${connections} profiled` });

@@ -103,7 +103,7 @@ async function main() {
     const resultsDir = join(BENCH_DIR, 'results');
     mkdirSync(resultsDir, { recursive: true });
     const file = join(resultsDir, `bench-${meta.date.replace(/[:.]/g, '-')}.json`);
-    const { strict, adminUrl, ...publicSettings } = settings;
+    const { strict: _strict, adminUrl: _adminUrl, ...publicSettings } = settings;
     writeFileSync(
       file,
       `${JSON.stringify(

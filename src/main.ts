@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import type { Server } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { createGateApp } from './bootstrap';
@@ -62,7 +61,7 @@ function drainOnSignals(app: NestFastifyApplication, logger: Logger, drainMs: nu
       process.exit(1);
     }, drainMs).unref();
     // A keep-alive connection whose call finishes during the drain would otherwise hold the server open.
-    const server = app.getHttpServer() as Server;
+    const server = app.getHttpServer();
     setInterval(() => server.closeIdleConnections(), 100).unref();
     app.close().then(
       () => {
@@ -81,6 +80,6 @@ function drainOnSignals(app: NestFastifyApplication, logger: Logger, drainMs: nu
 
 main().catch((error: unknown) => {
   const known = error instanceof InvalidConfigurationError || error instanceof InvalidPolicyError;
-  process.stderr.write(`autopilot-gate did not start: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
+  process.stderr.write(`autopilot-gate did not start: ${known ? error.message : (error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });

@@ -214,7 +214,7 @@ export async function startGate({ fakes, databaseUrl, tlsCertPath, auditSigningK
     await waitUntilReady(`${baseUrl}/health/ready`, child, 'the gate');
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`${error.message}\n--- gate output ---\n${Buffer.concat(output).toString()}`);
+    throw new Error(`${error.message}\n--- gate output ---\n${Buffer.concat(output).toString()}`, { cause: error });
   }
   return { name: 'gate', child, pid: child.pid, baseUrl, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, output: () => Buffer.concat(output).toString() };
 }

@@ -48,10 +48,10 @@ export function settingsFromEnv(env = process.env) {
     // Another build of the gate to measure (a directory with dist/, config/ and node_modules/), e.g. a branch.
     gateDir: env.BENCH_GATE_DIR || undefined,
     gateNodeArgs: (env.BENCH_GATE_NODE_ARGS || '').split(/\s+/).filter(Boolean),
-    // The heap the Helm chart gives the gate: 0.6 x its default memory limit of 256 MiB (NODE_OPTIONS there). 0: V8's own.
-    gateHeapMiB: number('BENCH_GATE_HEAP_MIB', 153),
+    // The heap the Helm chart gives the gate: 0.6 x its default memory limit of 384 MiB (NODE_OPTIONS there). 0: V8's own.
+    gateHeapMiB: number('BENCH_GATE_HEAP_MIB', 230),
     // The pod's memory limit the gate's peak RSS is held against (the chart's default).
-    memoryLimitMiB: number('BENCH_MEMORY_LIMIT_MIB', 256),
+    memoryLimitMiB: number('BENCH_MEMORY_LIMIT_MIB', 384),
     // Extra environment for the gate, e.g. AUDIT_SEAL_INTERVAL_MS=0 to measure it without the chain sealer.
     gateEnv: Object.fromEntries((env.BENCH_GATE_ENV || '').split(/\s+/).filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
   };

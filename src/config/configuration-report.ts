@@ -20,7 +20,7 @@ const SECRET_NAME = /PASSWORD|SECRET/;
 const URL_SECRET_PARAMETERS = new Set(['password', 'sslpassword', 'sslkey']);
 
 /** Defaults that depend on other variables, read from the parsed configuration. */
-const DERIVED: Partial<Record<string, (config: AppConfig) => unknown>> = {
+const DERIVED: Partial<Record<string, (config: AppConfig) => string | boolean | undefined>> = {
   OPENAPI_ENABLED: (config) => config.openApiEnabled,
   TICKET_PROVIDER: (config) => config.tickets.provider,
   LOCAL_TICKETS_SEPARATION_OF_DUTIES: (config) => config.tickets.separationOfDuties,

@@ -85,6 +85,7 @@ export async function isDatabaseReady(connection: DatabaseConnection, migrations
 export async function openSqlSession(location: DatabaseLocation): Promise<SqlSession> {
   if (location.databaseUrl) {
     const client = new Client({ connectionString: location.databaseUrl, connectionTimeoutMillis: CONNECTION_TIMEOUT_MS });
+    client.on('error', ignoreErrorOfCheckedOutConnection);
     await client.connect();
     return { kind: 'postgres', sql: createPgSqlExecutor(client), close: () => client.end() };
   }
@@ -102,6 +103,10 @@ async function openPostgres(options: OpenDatabaseOptions & { databaseUrl: string
   });
   // Without a listener, an idle connection's error event would crash the process.
   pool.on('error', (error) => options.onPoolError?.(error));
+  // pg-pool removes its listener from a connection while it is checked out, so a connection lost then (a failover,
+  // a cut network) would emit an error nobody listens to, and crash the process. The work on it already fails with
+  // that error, and the pool discards the connection when it is released.
+  pool.on('connect', (client) => client.on('error', ignoreErrorOfCheckedOutConnection));
   try {
     await migrateOnOneConnection(pool, options.migrationsDir);
   } catch (error) {
@@ -136,6 +141,9 @@ async function openPostgres(options: OpenDatabaseOptions & { databaseUrl: string
 }
 
 /** The lock an INSERT or UPDATE of attempts takes, taken and released in a transaction that writes nothing. */
+/** Its queries reject with the same error; the listener only keeps the event from becoming an uncaught exception. */
+function ignoreErrorOfCheckedOutConnection(): void {}
+
 async function probeAttemptWrite(pool: Pool): Promise<void> {
   const client = await pool.connect();
   try {

@@ -1,3 +1,4 @@
+// eslint-disable-next-line no-control-regex -- NUL is what this replaces: Postgres cannot store it in text.
 const NUL = /\u0000/g;
 const REPLACEMENT = '\uFFFD';
 

@@ -1,6 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
-import type { HeaderObject } from '@nestjs/swagger';
+import { ApiResponse, type HeaderObject } from '@nestjs/swagger';
 import { EXAMPLE_REQUEST_ID, PROBLEM_EXAMPLES } from '../openapi/problem-examples';
 import { PROBLEM_TYPES, ProblemCode } from './problem-code';
 import { PROBLEM_CONTENT_TYPE, problemBody } from './problem-response';

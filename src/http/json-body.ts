@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type z } from 'zod';
 import { ProblemCode } from './problem-code';
 import { ProblemError } from './problem.error';
 

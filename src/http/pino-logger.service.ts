@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import pino, { Logger } from 'pino';
+import pino, { type Logger } from 'pino';
 import { currentRequestContext } from './request-context';
 
 type Level = 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal';
@@ -70,7 +70,7 @@ export class PinoLoggerService implements LoggerService {
     if (message instanceof Error) {
       this.logger[level]({ context, err: message }, text ?? message.message);
     } else if (message !== null && typeof message === 'object') {
-      this.logger[level]({ context, ...(message as object) }, text);
+      this.logger[level]({ context, ...(message) }, text);
     } else {
       this.logger[level]({ context }, String(message));
     }

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_TYPES, problemTypeUri } from './problem-code';
-import { ProblemError } from './problem.error';
+import { type ProblemError } from './problem.error';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 

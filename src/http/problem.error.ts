@@ -1,4 +1,4 @@
-import { PROBLEM_TYPES, ProblemCode } from './problem-code';
+import { PROBLEM_TYPES, type ProblemCode } from './problem-code';
 
 /** Extension members a problem may carry besides the RFC 9457 ones. */
 export interface ProblemExtensions {

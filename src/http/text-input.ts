@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 /** C0 and C1 controls other than tab, line feed and carriage return; NUL among them, which Postgres cannot store. */
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose.
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 const INVISIBLE = /[\p{Cf}\p{Cc}]/gu;
 const BLANK = /^[\s\p{Z}]+$/u;

@@ -33,7 +33,7 @@ export class AbilityFactory {
         // The role name travels as the rule's reason, so a decision can say which role allowed it.
         const reason = rule.reason ?? `role ${role}`;
         if (rule.conditions === undefined) {
-          rules.push({ ...rule, reason } as AppRule);
+          rules.push({ ...rule, reason });
           continue;
         }
         const conditions = interpolateConditions(rule.conditions, caller);

@@ -24,7 +24,7 @@ type Rule = RawRuleOf<AppAbility>;
 const ALICE = randomUUID();
 const TENANT = randomUUID();
 
-const read = (conditions?: Record<string, unknown>, inverted = false): Rule => ({ action: 'read', subject: 'Attempt', conditions, inverted }) as Rule;
+const read = (conditions?: Record<string, unknown>, inverted = false): Rule => ({ action: 'read', subject: 'Attempt', conditions, inverted });
 
 const RULE_SETS: [string, Rule[]][] = [
   ['an audit reader', [read()]],

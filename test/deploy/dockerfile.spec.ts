@@ -30,7 +30,7 @@ const strictest: ValidatorSettings = Object.fromEntries(
     'instructionWorkdirRelative',
   ].map((rule) => [rule, ValidationSeverity.ERROR]),
 );
-const lint = (text: string) => validate(text, strictest).map((problem) => `line ${problem.range.start.line + 1}: ${problem.message}`);
+const lint = (text: string) => validate(text, strictest).map((problem) => `line ${problem.range.start.line + 1}: ${typeof problem.message === 'string' ? problem.message : problem.message.value}`);
 
 describe('Dockerfile', () => {
   it('passes dockerfile-utils\' linter with every rule an error, and is formatted as its formatter would', () => {

@@ -125,10 +125,10 @@ describe('the gate Deployment', () => {
     expect(runHelm('template', { shutdownDrainMs: 30_001, terminationGracePeriodSeconds: 37 }).status).toBe(0);
   });
 
-  it('sizes the V8 heap from the memory limit: 256Mi by default, a custom limit, or an explicit size', () => {
+  it('sizes the V8 heap from the memory limit: 384Mi by default, a custom limit, or an explicit size', () => {
     const heapFlag = (objects: KubernetesObject[]) => gateEnvironment(objects).NODE_OPTIONS;
-    expect(onlyContainer(rendered.defaults, 'Deployment').resources!.limits).toEqual({ memory: '256Mi' });
-    expect(heapFlag(rendered.defaults)).toBe('--max-old-space-size=153');
+    expect(onlyContainer(rendered.defaults, 'Deployment').resources!.limits).toEqual({ memory: '384Mi' });
+    expect(heapFlag(rendered.defaults)).toBe('--max-old-space-size=230');
     expect(heapFlag(renderChart({ resources: { limits: { memory: '1Gi' } } }))).toBe('--max-old-space-size=614');
     expect(heapFlag(renderChart({ resources: { limits: { memory: '512Mi' } }, heap: { limitRatio: 0.75 } }))).toBe('--max-old-space-size=384');
     expect(heapFlag(renderChart({ heap: { maxOldSpaceMiB: 200 } }))).toBe('--max-old-space-size=200');

@@ -89,9 +89,11 @@ function typeCheck(source: string): readonly ts.Diagnostic[] {
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
   };
   const host = ts.createCompilerHost(options);
-  const { getSourceFile, fileExists, readFile } = host;
-  host.fileExists = (name) => name === checkedFile || fileExists.call(host, name);
-  host.readFile = (name) => (name === checkedFile ? source : readFile.call(host, name));
+  const getSourceFile = host.getSourceFile.bind(host);
+  const fileExists = host.fileExists.bind(host);
+  const readFile = host.readFile.bind(host);
+  host.fileExists = (name) => name === checkedFile || fileExists(name);
+  host.readFile = (name) => (name === checkedFile ? source : readFile(name));
   host.getSourceFile = (name, language, ...rest) =>
     name === checkedFile ? ts.createSourceFile(name, source, language) : getSourceFile.call(host, name, language, ...rest);
   const program = ts.createProgram([checkedFile], options, host);

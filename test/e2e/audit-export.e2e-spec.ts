@@ -199,7 +199,7 @@ describe('GET /v1/audit/attempts/export', () => {
 
     const own = await download(aliceToken, { format: 'csv' });
     const filtered = await download(readerToken, { format: 'csv', outcome: 'ticket_rejected', from: '2026-10-01T10:00:00Z' });
-    const ids = (response: { body: unknown }) => (parse(asText(response), { columns: true }) as { id: string }[]).map((record) => record.id);
+    const ids = (response: { body: unknown }) => parse<{ id: string }>(asText(response), { columns: true }).map((record) => record.id);
 
     expect(ids(own)).toEqual(idsNewestFirst(rows.filter((row) => row.actor_oid === alice.oid)));
     expect(ids(filtered)).toEqual(idsNewestFirst(rows.filter((row) => row.outcome === 'ticket_rejected' && (row.received_at as Date) >= new Date('2026-10-01T10:00:00Z'))));

@@ -182,7 +182,7 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account authenticati
     expect(response.body.policyVersion).toBe(createHash('sha256').update(readFileSync(POLICY_PATH)).digest('hex'));
 
     const rules = unpackRules(response.body.rules as PackRule<never>[]);
-    const ability = createMongoAbility(rules) as MongoAbility;
+    const ability = createMongoAbility<MongoAbility>(rules);
     expect(ability.can('unassign', subject('AutopilotDevice', { groupTag: 'MTR-EU' }))).toBe(true);
     expect(ability.can('unassign', subject('AutopilotDevice', { groupTag: 'OTHER' }))).toBe(false);
     expect(ability.can('bypass', 'ChangeTicket')).toBe(false);

@@ -32,10 +32,10 @@ describe('OpenAPI contract', () => {
   function expectAsDocumented(method: string, path: string, answer: Response): void {
     const documented = document.paths[path]?.[method]?.responses[String(answer.status)];
     expect(documented, `${method} ${path} does not document ${answer.status}: ${answer.text}`).toBeDefined();
-    const missingHeaders = Object.entries(documented!.headers ?? {}).filter(([name, header]) => header.required && answer.headers[name.toLowerCase()] === undefined);
+    const missingHeaders = Object.entries(documented.headers ?? {}).filter(([name, header]) => header.required && answer.headers[name.toLowerCase()] === undefined);
     expect(missingHeaders.map(([name]) => name)).toEqual([]);
-    if (answer.status === 204) return expect(documented!.content).toBeUndefined();
-    const media = documented!.content?.[String(answer.headers['content-type']).split(';')[0]];
+    if (answer.status === 204) return expect(documented.content).toBeUndefined();
+    const media = documented.content?.[String(answer.headers['content-type']).split(';')[0]];
     expect(media, `${answer.headers['content-type']} is not documented for ${answer.status}`).toBeDefined();
     expect(schemas.problems(media!.schema!, answer.body)).toEqual([]);
     if (media!.schema!.$ref === '#/components/schemas/ProblemDto') {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { request as httpRequest, type Server } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response } from 'supertest';
@@ -28,7 +28,7 @@ describe('one access line per request, one id end to end', () => {
       .send({ changeTicket: ticket, justification: JUSTIFICATION });
   /** A POST whose body arrives in two parts 50 ms apart, as from a slow client: read on later socket events. */
   const slowPost = async (path: string, headers: Record<string, string>, body: string): Promise<{ status: number; requestId: string }> => {
-    const server = harness.gate.app.getHttpServer() as Server;
+    const server = harness.gate.app.getHttpServer();
     if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     return new Promise((resolve, reject) => {

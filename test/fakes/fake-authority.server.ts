@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, Server } from 'node:https';
-import { AddressInfo } from 'node:net';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import { type AddressInfo } from 'node:net';
 import { readTestTlsCertificate } from './tls-certificate';
 import { closeServer, lowerCaseHeaders, readBody } from './loopback-http';
 
@@ -46,7 +46,7 @@ export class FakeAuthorityServer {
     const { certPem, keyPem } = readTestTlsCertificate();
     const server = createServer({ cert: certPem, key: keyPem });
     const fake = new FakeAuthorityServer(server, options);
-    server.on('request', (req, res) => fake.handle(req, res).catch(() => res.destroy()));
+    server.on('request', (req, res) => void fake.handle(req, res).catch(() => res.destroy()));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return fake;
   }

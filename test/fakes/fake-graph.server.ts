@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { closeServer, lowerCaseHeaders, PendingDelays, readBody } from './loopback-http';
 
 export interface FakeAutopilotDevice {
@@ -107,7 +107,7 @@ export class FakeGraphServer {
     const server = createServer();
     const fake = new FakeGraphServer(server, options.isValidAccessToken ?? (() => true));
     // A client that hangs up mid-request must not crash the test process.
-    server.on('request', (req, res) => fake.handle(req, res).catch(() => res.destroy()));
+    server.on('request', (req, res) => void fake.handle(req, res).catch(() => res.destroy()));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return fake;
   }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeAutopilotDevice, FakeGraphServer } from './fake-graph.server';
+import { type FakeAutopilotDevice, FakeGraphServer } from './fake-graph.server';
 
 const DEVICE: FakeAutopilotDevice = {
   id: '7b1e0c52-1a2b-4c3d-8e9f-001122334455',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { closeServer, lowerCaseHeaders, PendingDelays, readBody } from './loopback-http';
 
 export interface FakeServiceNowServerOptions {
@@ -109,7 +109,7 @@ export class FakeServiceNowServer {
   static async start(options: FakeServiceNowServerOptions): Promise<FakeServiceNowServer> {
     const server = createServer();
     const fake = new FakeServiceNowServer(server, options);
-    server.on('request', (req, res) => fake.handle(req, res).catch(() => res.destroy()));
+    server.on('request', (req, res) => void fake.handle(req, res).catch(() => res.destroy()));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return fake;
   }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeChangeRequest, FakeServiceNowServer } from './fake-servicenow.server';
+import { type FakeChangeRequest, FakeServiceNowServer } from './fake-servicenow.server';
 
 const USER = { username: 'gate.integration', password: 's3cret' };
 const OAUTH_CLIENT = { clientId: 'gate-client', clientSecret: 'gate-secret' };
@@ -33,7 +33,7 @@ describe(FakeServiceNowServer.name, () => {
   beforeEach(() => serviceNow.reset());
 
   const get = async (path: string, query: Record<string, string>, authorization = basic) => {
-    const response = await fetch(`${serviceNow.instanceUrl}${path}?${new URLSearchParams(query)}`, {
+    const response = await fetch(`${serviceNow.instanceUrl}${path}?${new URLSearchParams(query).toString()}`, {
       headers: { Authorization: authorization, Accept: 'application/json' },
     });
     return { response, body: (await response.json()) as TableResult };

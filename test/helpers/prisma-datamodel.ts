@@ -26,6 +26,7 @@ export function loadDatamodel(prismaSchema: string): DMMF.Datamodel {
   const { WebAssembly } = globalThis as unknown as { WebAssembly: WasmRuntime };
   const prismaPackage = createRequire(__filename).resolve('prisma/package.json');
   const wasmModule = new WebAssembly.Module(readFileSync(path.join(path.dirname(prismaPackage), 'build', 'prisma_schema_build_bg.wasm')));
+  // eslint-disable-next-line prefer-const -- the import functions below close over it before the instance exists.
   let wasm: SchemaWasm | undefined;
   const memory = () => new Uint8Array(wasm!.memory.buffer);
   const readString = (pointer: number, length: number) => new TextDecoder().decode(memory().subarray(pointer >>> 0, (pointer >>> 0) + length));
@@ -42,7 +43,7 @@ export function loadDatamodel(prismaSchema: string): DMMF.Datamodel {
           throw new Error(`prisma schema wasm: ${name} ${readString(pointer, length)}`);
         };
   }
-  wasm = new WebAssembly.Instance(wasmModule, { __wbindgen_placeholder__: imports }).exports as unknown as SchemaWasm;
+  wasm = new WebAssembly.Instance(wasmModule, { __wbindgen_placeholder__: imports }).exports as SchemaWasm;
   wasm.__wbindgen_start();
 
   const input = new TextEncoder().encode(JSON.stringify({ prismaSchema }));

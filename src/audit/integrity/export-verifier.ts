@@ -48,7 +48,7 @@ export async function verifyExport(lines: AsyncIterable<string>, publicKeys: Rea
   const checkpointsBySeq = new Map(checkpoints.map((checkpoint) => [checkpoint.seq, checkpoint]));
   let anchored = 0;
   for (const run of consecutiveRuns(sealed)) {
-    const walk = new ChainWalk({ seq: run[0].seq!, prevHash: null, previousCheckpoint: undefined }, checkpointsBySeq, publicKeys, async (hash) => bySeq.get(hash) ?? null);
+    const walk = new ChainWalk({ seq: run[0].seq!, prevHash: null, previousCheckpoint: undefined }, checkpointsBySeq, publicKeys, (hash) => Promise.resolve(bySeq.get(hash) ?? null));
     for (const attempt of run) {
       const broken = await walk.visit(attempt);
       if (broken) {

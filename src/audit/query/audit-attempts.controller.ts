@@ -8,7 +8,7 @@ import { ApiProblemResponses } from '../../http/api-problem-responses.decorator'
 import { ProblemCode } from '../../http/problem-code';
 import { AbilityFactory } from '../../policy/ability.factory';
 import { AuditCheckpointsRepository } from '../chain/audit-checkpoints.repository';
-import { EXPORT_CONTENT_TYPES, EXPORT_FORMATS, csvExport, ndjsonExport, type ExportFormat } from '../export/attempt-export';
+import { EXPORT_CONTENT_TYPES, EXPORT_FORMATS, csvExport, ndjsonExport } from '../export/attempt-export';
 import { exportFileName } from '../export/export-file-name';
 import { attemptReadScope } from '../scope/attempt-read-scope';
 import { ApiAuditFilters } from './api-audit-filters.decorator';
@@ -118,7 +118,7 @@ export class AuditAttemptsController {
             (from, to) => this.checkpoints.covering(from, to),
           );
     await reply
-      .type(EXPORT_CONTENT_TYPES[format as ExportFormat])
+      .type(EXPORT_CONTENT_TYPES[format])
       .header('content-disposition', `attachment; filename="${exportFileName(filters, format, new Date())}"`)
       .header('cache-control', 'no-store')
       .send(body);

@@ -28,8 +28,7 @@ export const auditFilterShape = {
   entryPoint: repeatable(z.enum(ENTRY_POINTS)).optional(),
 };
 
-const auditFilterSchema = z.object(auditFilterShape);
-export type AuditFilters = z.infer<typeof auditFilterSchema>;
+export type AuditFilters = z.infer<z.ZodObject<typeof auditFilterShape>>;
 
 /**
  * Reads a report's query string with its schema (the shared filters plus its own parameters). Unknown parameters

@@ -25,6 +25,6 @@ export function csvCellsOf(members: string[], attempt: Record<string, unknown>):
   return members.map((member) => {
     const value = attempt[member];
     if (value === null || value === undefined) return '';
-    return typeof value === 'object' ? JSON.stringify(value) : String(value);
+    return typeof value === 'object' ? JSON.stringify(value) : `${value as string | number | boolean}`;
   });
 }

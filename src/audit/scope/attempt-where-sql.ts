@@ -100,7 +100,7 @@ function jsonPathEquals(column: string, filter: Record<string, unknown>, params:
   if (!Array.isArray(path) || path.length === 0 || !path.every((key) => typeof key === 'string') || Object.keys(rest).length > 0) {
     throw new UnsupportedWhereError(`the JSON filter ${JSON.stringify(filter)}`);
   }
-  const keys = path as string[];
+  const keys = path;
   const node = keys.length === 1 ? `${column} -> ${literal(keys[0])}` : `${column} #> ${literal(`{${keys.map(arrayElement).join(',')}}`)}`;
   if (typeof equals === 'string') {
     const text = keys.length === 1 ? `(${column} ->> ${literal(keys[0])})` : `(${column} #>> ${literal(`{${keys.map(arrayElement).join(',')}}`)})`;

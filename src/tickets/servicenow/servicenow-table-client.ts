@@ -68,8 +68,8 @@ export class ServiceNowTableClient {
 async function readJson(response: Response, table: string): Promise<{ result?: unknown }> {
   try {
     // The timeout signal covers the body too: a stall mid-body ends here.
-    const body = (await response.json()) as unknown;
-    return body !== null && typeof body === 'object' ? (body as { result?: unknown }) : {};
+    const body = (await response.json());
+    return body !== null && typeof body === 'object' ? (body) : {};
   } catch (error) {
     throw new TicketProviderUnavailableError(
       `ServiceNow's answer for ${table} could not be read as JSON (${response.headers.get('content-type') ?? 'no content type'}): ${(error as Error).name}`,
