@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
@@ -9,8 +9,8 @@ import { DEFAULT_MIGRATIONS_DIR } from './database/migrations-dir';
 import { configureFastify, correlationIdFor } from './http/fastify-setup';
 import { RAW_BODY_LIMIT_BYTES } from './http/json-body';
 import { createRootLogger, PinoLoggerService } from './http/pino-logger.service';
-import { ProblemDto } from './http/problem.dto';
 import { GateMetrics } from './metrics/gate-metrics';
+import { createOpenApiDocument } from './openapi/openapi-document';
 import { loadPolicyFile } from './policy/policy-file';
 import { createTracer } from './tracing/create-tracer';
 
@@ -48,7 +48,7 @@ export async function createGateApp(config: AppConfig, logger: Logger = createRo
       logger: new PinoLoggerService(logger),
     });
     configureFastify(app.getHttpAdapter().getInstance(), { logger, metrics: app.get(GateMetrics), tracer });
-    if (config.openApiEnabled) setUpOpenApi(app);
+    if (config.openApiEnabled) setUpOpenApi(app, config);
     for (const allowance of config.allowances) logger.warn({ allowance }, 'production refusal relaxed by configuration');
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
@@ -60,19 +60,6 @@ export async function createGateApp(config: AppConfig, logger: Logger = createRo
   }
 }
 
-function setUpOpenApi(app: NestFastifyApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('autopilot-gate')
-      .setDescription(
-        'Gate in front of Microsoft Graph unassignResourceAccountFromDevice. Errors are RFC 9457 application/problem+json ' +
-          '(Graph-shaped on the /graph facade) with a stable `code`.',
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Entra ID access token for the gate' })
-      .build(),
-    { extraModels: [ProblemDto] },
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+function setUpOpenApi(app: NestFastifyApplication, config: AppConfig): void {
+  SwaggerModule.setup('docs', app, createOpenApiDocument(app, config), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
 }

@@ -7,7 +7,7 @@ import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { ProblemCode } from '../http/problem-code';
 import { ProblemError } from '../http/problem.error';
 import { AbilityFactory } from '../policy/ability.factory';
-import { AttemptDto } from './attempt.dto';
+import { ATTEMPT_EXAMPLE, AttemptDto } from './attempt.dto';
 import { attemptAsSeenBy, type AttemptView } from './attempt-visibility';
 import { WorkNoteRepository } from '../tickets/work-notes/work-note.repository';
 import { AttemptRepository } from './attempt.repository';
@@ -24,13 +24,14 @@ export class AttemptsController {
 
   @Get(':attemptId')
   @ApiOperation({
+    operationId: 'getAttempt',
     summary: 'An attempt as recorded. Callers read their own (per policy); audit readers read all.',
     description:
       "Fields a `read Attempt` rule does not list are left out. Graph's own error text, and the device of an attempt the " +
       'reader may not unassign, are shown only to readers who may `diagnose` the attempt. `workNote` is the state of the ' +
       "note on the attempt's ServiceNow change (pending, sending, sent, failed), null when there is none.",
   })
-  @ApiOkResponse({ type: AttemptDto })
+  @ApiOkResponse({ type: AttemptDto, description: 'The attempt, with the fields the reader may see.', example: ATTEMPT_EXAMPLE })
   @ApiProblemResponses(ProblemCode.InvalidRequest, ProblemCode.Unauthenticated, ProblemCode.PolicyDenied, ProblemCode.AttemptNotFound)
   async find(
     @Param('attemptId', new ParseUUIDPipe({ exceptionFactory: () => new ProblemError(ProblemCode.InvalidRequest, 'The attempt id must be a UUID.') }))

@@ -26,6 +26,12 @@ class DeviceViewDto {
   @ApiProperty({ type: CanUnassignDto }) canUnassign!: CanUnassignDto;
 }
 
+const DEVICE_VIEW_EXAMPLE: DeviceViewDto = {
+  device: { id: '5a1c1d5e-0000-4000-8000-000000000001', serialNumber: 'SIM-MTR-0001', groupTag: 'MTR-EU', displayName: 'ROOM-EU-01' },
+  hasResourceAccount: true,
+  canUnassign: { allowed: true, reason: null, ticketRequired: true },
+};
+
 const LOOKUP_REFUSALS = [ProblemCode.InvalidRequest, ProblemCode.Unauthenticated, ProblemCode.PolicyDenied, ProblemCode.GraphUnavailable, ProblemCode.GraphError, ProblemCode.GraphTimeout, ProblemCode.RateLimited];
 
 @ApiTags('devices')
@@ -36,10 +42,11 @@ export class DevicesController {
 
   @Get(':deviceId')
   @ApiOperation({
+    operationId: 'getDevice',
     summary: 'An Autopilot device as the gate sees it, and whether the caller could unassign its resource account now',
     description: 'Needs a `read AutopilotDevice` rule; a device the caller may not read is a 404.',
   })
-  @ApiOkResponse({ type: DeviceViewDto })
+  @ApiOkResponse({ type: DeviceViewDto, description: 'The device.', example: DEVICE_VIEW_EXAMPLE })
   @ApiProblemResponses(...LOOKUP_REFUSALS, ProblemCode.DeviceNotFound)
   byId(@Param('deviceId') deviceId: string, @CurrentPrincipal() caller: Principal): Promise<DeviceView> {
     return this.lookup.byId(caller, deviceId);
@@ -47,11 +54,12 @@ export class DevicesController {
 
   @Get()
   @ApiOperation({
+    operationId: 'findDevicesBySerial',
     summary: 'The Autopilot devices with this serial number (zero, one or more)',
     description: "Graph is asked with contains(serialNumber, ...); only exact matches are kept, ignoring case and surrounding blanks.",
   })
-  @ApiQuery({ name: 'serialNumber', required: true, description: '1 to 100 printable ASCII characters.' })
-  @ApiOkResponse({ type: [DeviceViewDto] })
+  @ApiQuery({ name: 'serialNumber', required: true, schema: { type: 'string', minLength: 1, maxLength: 100 }, description: '1 to 100 printable ASCII characters.' })
+  @ApiOkResponse({ type: [DeviceViewDto], description: 'The matching devices the caller may read.', example: [DEVICE_VIEW_EXAMPLE] })
   @ApiProblemResponses(...LOOKUP_REFUSALS)
   bySerial(@Query('serialNumber') serialNumber: string | undefined, @CurrentPrincipal() caller: Principal): Promise<DeviceView[]> {
     if (typeof serialNumber !== 'string') {

@@ -1,12 +1,14 @@
 import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthenticatedByUseCase } from '../auth/public.decorator';
-import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
+import { ApiRefusals, PROBLEM_SHAPE, type RefusalShape } from '../http/api-problem-responses.decorator';
 import { ProblemCode } from '../http/problem-code';
 import { IDEMPOTENT_REPLAYED } from '../http/problem-response';
+import { IDEMPOTENT_REPLAYED_HEADER } from '../http/response-headers';
+import { ApiUnassignBody } from './api-unassign-body.decorator';
 import { requestPart } from './command-from-request';
-import { UnassignBodyDto, UnassignResultDto } from './unassign-result.dto';
+import { UNASSIGN_RESULT_EXAMPLE, UnassignResultDto } from './unassign-result.dto';
 import { UnassignResourceAccountUseCase } from './unassign-resource-account.use-case';
 import type { UnassignResourceAccountCommand, UnassignSucceeded } from './unassign-resource-account.command';
 
@@ -39,6 +41,11 @@ export const IDEMPOTENCY_KEY_HEADER = {
     'a repeat while the first runs is 409 REQUEST_IN_PROGRESS. Keys are per caller and kept IDEMPOTENCY_TTL_HOURS.',
 };
 
+/** A refusal may be the replay of an earlier answer. */
+const REPLAYABLE_PROBLEM_SHAPE: RefusalShape = { ...PROBLEM_SHAPE, headers: IDEMPOTENT_REPLAYED_HEADER };
+
+const SUCCEEDED = 'Graph answered 204: the resource account was unassigned (or a reconciling read found it gone).';
+
 @ApiTags('unassign')
 @ApiBearerAuth()
 @Controller('v1/autopilot-devices')
@@ -49,16 +56,17 @@ export class UnassignController {
   @HttpCode(200)
   @AuthenticatedByUseCase()
   @ApiOperation({
+    operationId: 'unassignResourceAccount',
     summary: 'Unassign the resource account from a Windows Autopilot device',
     description:
       'Authenticates the caller, checks the policy (for any device, then for this device after reading it from Graph), ' +
       'checks the change ticket, records the attempt and only then forwards unassignResourceAccountFromDevice to Graph. ' +
       'Every call, refused ones included, leaves exactly one attempt; its id is in the answer.',
   })
-  @ApiBody({ type: UnassignBodyDto })
+  @ApiUnassignBody()
   @ApiHeader(IDEMPOTENCY_KEY_HEADER)
-  @ApiOkResponse({ type: UnassignResultDto, description: 'Graph answered 204: the resource account was unassigned.' })
-  @ApiProblemResponses(...UNASSIGN_REFUSALS)
+  @ApiOkResponse({ type: UnassignResultDto, description: SUCCEEDED, headers: IDEMPOTENT_REPLAYED_HEADER, example: UNASSIGN_RESULT_EXAMPLE })
+  @ApiRefusals(REPLAYABLE_PROBLEM_SHAPE, UNASSIGN_REFUSALS)
   execute(
     @Param('deviceId') deviceId: string,
     @Body() body: unknown,
@@ -72,16 +80,17 @@ export class UnassignController {
   @HttpCode(200)
   @AuthenticatedByUseCase()
   @ApiOperation({
+    operationId: 'unassignResourceAccountBySerial',
     summary: 'Unassign the resource account from the Windows Autopilot device with this serial number',
     description:
       "The serial is looked up in Graph (contains, then exact matches only, ignoring case and surrounding blanks): exactly one " +
       'device goes on exactly as by id (the attempt records the serial and the device it resolved to); none is 404 ' +
       'DEVICE_NOT_FOUND; several is 409 AMBIGUOUS_DEVICE with the candidate ids, and nothing is forwarded.',
   })
-  @ApiBody({ type: UnassignBodyDto })
+  @ApiUnassignBody()
   @ApiHeader(IDEMPOTENCY_KEY_HEADER)
-  @ApiOkResponse({ type: UnassignResultDto, description: 'Graph answered 204: the resource account was unassigned.' })
-  @ApiProblemResponses(...UNASSIGN_REFUSALS, ProblemCode.AmbiguousDevice)
+  @ApiOkResponse({ type: UnassignResultDto, description: SUCCEEDED, headers: IDEMPOTENT_REPLAYED_HEADER, example: UNASSIGN_RESULT_EXAMPLE })
+  @ApiRefusals(REPLAYABLE_PROBLEM_SHAPE, [...UNASSIGN_REFUSALS, ProblemCode.AmbiguousDevice])
   executeBySerial(
     @Param('serialNumber') serialNumber: string,
     @Body() body: unknown,

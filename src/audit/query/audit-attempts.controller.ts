@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { CurrentPrincipal } from '../../auth/current-principal.decorator';
@@ -17,7 +17,7 @@ import { assertMayFilterOnDevices, readsEveryAttemptInFull } from '../scope/atte
 import { csvCellsOf, visibleAttempt } from './visible-attempts';
 import { auditFilterShape, auditFiltersToWhere, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parseAuditQuery } from './audit-filters';
 import { decodeCursor, encodeCursor } from './attempt-cursor';
-import { AuditAttemptPageDto } from './audit-page.dto';
+import { AUDIT_PAGE_EXAMPLE, AuditAttemptPageDto, EXPORT_EXAMPLES } from './audit-page.dto';
 
 // Small batches keep what survives a young-generation collection small: at 1000 the heap grew twice as large (bench/README.md).
 const EXPORT_BATCH_SIZE = 250;
@@ -51,6 +51,7 @@ export class AuditAttemptsController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listAuditAttempts',
     summary: 'Attempts matching the filters, newest first, a page at a time',
     description:
       'Only the attempts your policy lets you read (an operator: their own; Audit.Reader: all); the filters narrow that further. ' +
@@ -59,7 +60,7 @@ export class AuditAttemptsController {
   @ApiAuditFilters()
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE } })
   @ApiQuery({ name: 'cursor', required: false, schema: { type: 'string' }, description: '`next` of the previous page.' })
-  @ApiOkResponse({ type: AuditAttemptPageDto })
+  @ApiOkResponse({ type: AuditAttemptPageDto, description: 'A page of attempts and the cursor of the next.', example: AUDIT_PAGE_EXAMPLE })
   @ApiProblemResponses(...READ_REFUSALS)
   async list(@Query() query: unknown, @CurrentPrincipal() principal: Principal, @Res() reply: FastifyReply): Promise<void> {
     const { limit, cursor, ...filters } = parseAuditQuery(listQuery, query);
@@ -80,6 +81,7 @@ export class AuditAttemptsController {
 
   @Get('export')
   @ApiOperation({
+    operationId: 'exportAuditAttempts',
     summary: 'Every attempt matching the filters, streamed as CSV or NDJSON',
     description:
       'Scoped and filtered like the list, streamed in constant memory. CSV: RFC 4180 with a header row; cells that a ' +
@@ -88,8 +90,18 @@ export class AuditAttemptsController {
   })
   @ApiAuditFilters()
   @ApiQuery({ name: 'format', required: true, enum: EXPORT_FORMATS })
-  @ApiProduces(...Object.values(EXPORT_CONTENT_TYPES))
-  @ApiOkResponse({ description: 'The export, as an attachment named after what and when (Content-Disposition).' })
+  @ApiOkResponse({
+    description: 'The export, as an attachment named after what and when.',
+    headers: {
+      'Content-Disposition': {
+        required: true,
+        schema: { type: 'string', example: 'attachment; filename="autopilot-gate-attempts_20261101T000000Z-now_exported-20261203T144000Z.csv"' },
+      },
+    },
+    content: Object.fromEntries(
+      EXPORT_FORMATS.map((format) => [EXPORT_CONTENT_TYPES[format], { schema: { type: 'string' }, example: EXPORT_EXAMPLES[format] }]),
+    ),
+  })
   @ApiProblemResponses(...READ_REFUSALS)
   async export(@Query() query: unknown, @CurrentPrincipal() principal: Principal, @Res() reply: FastifyReply): Promise<void> {
     const { format, ...filters } = parseAuditQuery(exportQuery, query);

@@ -26,12 +26,27 @@ export class AuditSummaryController {
 
   @Get()
   @ApiOperation({
+    operationId: 'summariseAuditAttempts',
     summary: 'Counts of attempts by outcome, actor, UTC day or device groupTag',
     description: 'For dashboards and monthly reports: the attempts you may read that match the filters, counted.',
   })
   @ApiAuditFilters()
   @ApiQuery({ name: 'groupBy', required: false, enum: SUMMARY_GROUPS, schema: { default: 'outcome' } })
-  @ApiOkResponse({ type: AuditSummaryDto })
+  @ApiOkResponse({
+    type: AuditSummaryDto,
+    description: 'The buckets and their total.',
+    example: {
+      groupBy: 'outcome',
+      from: '2026-11-01T00:00:00.000Z',
+      to: '2026-12-01T00:00:00.000Z',
+      total: 42,
+      buckets: [
+        { key: 'succeeded', count: 31 },
+        { key: 'ticket_rejected', count: 8 },
+        { key: 'policy_denied', count: 3 },
+      ],
+    },
+  })
   @ApiProblemResponses(ProblemCode.InvalidRequest, ProblemCode.Unauthenticated, ProblemCode.PolicyDenied)
   async summarise(
     @Query() query: unknown,

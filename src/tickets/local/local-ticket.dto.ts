@@ -37,3 +37,30 @@ export class LocalChangeTicketDto extends LocalChangeTicketInputDto {
   @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'Work notes: one per forwarded attempt checked against the ticket ({attemptId, writtenAt, body}).' })
   workNotes?: object[];
 }
+
+export const LOCAL_TICKET_INPUT_EXAMPLE = {
+  state: 'Implement',
+  approval: 'approved',
+  plannedStart: '2026-12-03T08:00:00.000Z',
+  plannedEnd: '2026-12-03T18:00:00.000Z',
+  affectedCis: ['SIM-MTR-0001'],
+  shortDescription: 'Re-assign the room account of ROOM-EU-01',
+};
+
+export const LOCAL_TICKET_SAVED_EXAMPLE = {
+  number: 'CHG0001234',
+  source: 'local',
+  ...LOCAL_TICKET_INPUT_EXAMPLE,
+  writtenBy: ['99999999-aaaa-4bbb-8ccc-000000000099/22222222-aaaa-4bbb-8ccc-000000000022'],
+};
+
+export const LOCAL_TICKET_EXAMPLE = {
+  ...LOCAL_TICKET_SAVED_EXAMPLE,
+  workNotes: [
+    {
+      attemptId: '3f2b8c1e-6d4a-4e7b-9a10-2c5d7e9f0a11',
+      writtenAt: '2026-12-03T14:32:48.871Z',
+      body: 'autopilot-gate: unassigned the resource account of ROOM-EU-01 (SIM-MTR-0001); outcome succeeded; attempt 3f2b8c1e-6d4a-4e7b-9a10-2c5d7e9f0a11.',
+    },
+  ],
+};

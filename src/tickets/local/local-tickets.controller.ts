@@ -14,7 +14,14 @@ import { AbilityFactory } from '../../policy/ability.factory';
 import { readableFields } from '../../policy/permitted-fields';
 import type { ChangeTicket } from '../change-ticket';
 import { LOCAL_TICKET_FIELDS } from './local-ticket-fields';
-import { LocalChangeTicketDto, LocalChangeTicketInputDto, localTicketInputSchema } from './local-ticket.dto';
+import {
+  LOCAL_TICKET_EXAMPLE,
+  LOCAL_TICKET_INPUT_EXAMPLE,
+  LOCAL_TICKET_SAVED_EXAMPLE,
+  LocalChangeTicketDto,
+  LocalChangeTicketInputDto,
+  localTicketInputSchema,
+} from './local-ticket.dto';
 import { LocalTicketRepository } from './local-ticket.repository';
 
 @ApiTags('change tickets (local provider)')
@@ -29,12 +36,13 @@ export class LocalTicketsController {
 
   @Put(':number')
   @ApiOperation({
+    operationId: 'putChangeTicket',
     summary: 'Create or replace a change ticket kept by the gate (TICKET_PROVIDER=local). Needs write on LocalChangeTicket.',
     description: 'The rule is checked against the ticket as it was and as it will be. Every write is recorded: who, when, before and after.',
   })
-  @ApiBody({ type: LocalChangeTicketInputDto })
-  @ApiOkResponse({ type: LocalChangeTicketDto })
-  @ApiProblemResponses(ProblemCode.InvalidRequest, ProblemCode.Unauthenticated, ProblemCode.PolicyDenied, ProblemCode.UnsupportedMediaType)
+  @ApiBody({ type: LocalChangeTicketInputDto, required: true, examples: { approved: { summary: 'An approved change for one room', value: LOCAL_TICKET_INPUT_EXAMPLE } } })
+  @ApiOkResponse({ type: LocalChangeTicketDto, description: 'The ticket as stored.', example: LOCAL_TICKET_SAVED_EXAMPLE })
+  @ApiProblemResponses(ProblemCode.InvalidRequest, ProblemCode.Unauthenticated, ProblemCode.PolicyDenied, ProblemCode.PayloadTooLarge, ProblemCode.UnsupportedMediaType)
   async save(
     @Param('number') number: string,
     @Body() body: unknown,
@@ -53,8 +61,12 @@ export class LocalTicketsController {
   }
 
   @Get(':number')
-  @ApiOperation({ summary: 'Read a change ticket kept by the gate. Needs read on LocalChangeTicket; `fields` of the rule limit the answer.' })
-  @ApiOkResponse({ type: LocalChangeTicketDto })
+  @ApiOperation({
+    operationId: 'getChangeTicket',
+    summary: 'Read a change ticket kept by the gate. Needs read on LocalChangeTicket; `fields` of the rule limit the answer.',
+    description: 'With its work notes: one per forwarded attempt checked against the ticket. A ticket the caller may not read is a 404.',
+  })
+  @ApiOkResponse({ type: LocalChangeTicketDto, description: 'The ticket and its work notes.', example: LOCAL_TICKET_EXAMPLE })
   @ApiProblemResponses(ProblemCode.InvalidRequest, ProblemCode.Unauthenticated, ProblemCode.PolicyDenied, ProblemCode.ChangeTicketNotFound)
   async find(@Param('number') number: string, @CurrentPrincipal() principal: Principal): Promise<Partial<ChangeTicket & { workNotes: unknown[] }>> {
     const ability = this.abilities.forPrincipal(principal);

@@ -1,12 +1,12 @@
 import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AuthenticatedByUseCase } from '../../auth/public.decorator';
 import { ApiProblemResponses } from '../../http/api-problem-responses.decorator';
 import { ProblemCode } from '../../http/problem-code';
 import { requestPart } from '../command-from-request';
 import type { UnassignResourceAccountCommand } from '../unassign-resource-account.command';
-import { UnassignBodyDto } from '../unassign-result.dto';
+import { ApiUnassignBody } from '../api-unassign-body.decorator';
 import { PreviewUnassignUseCase, type PreviewAnswer } from './preview-unassign.use-case';
 
 class PreviewCheckDto {
@@ -27,6 +27,34 @@ class PreviewAnswerDto {
   @ApiProperty() breakGlass!: boolean;
 }
 
+const PREVIEW_EXAMPLE: PreviewAnswerDto = {
+  attemptId: '3f2b8c1e-6d4a-4e7b-9a10-2c5d7e9f0a11',
+  wouldSucceed: false,
+  checks: [
+    { check: 'policy.anyDevice', passed: true, code: null, detail: 'A rule allows unassign on some devices.' },
+    { check: 'device', passed: true, code: null, detail: 'Read from Microsoft Graph.' },
+    { check: 'policy.device', passed: true, code: null, detail: 'A rule allows unassign on this device.' },
+    { check: 'resourceAccount', passed: true, code: null, detail: 'The device has a resource account.' },
+    { check: 'changeTicket', passed: false, code: 'TICKET_NOT_APPROVED', detail: 'The change ticket CHG0001234 is not approved.' },
+  ],
+  device: {
+    device: { id: '5a1c1d5e-0000-4000-8000-000000000001', serialNumber: 'SIM-MTR-0001', groupTag: 'MTR-EU', displayName: 'ROOM-EU-01' },
+    hasResourceAccount: true,
+    canUnassign: { allowed: true, reason: null, ticketRequired: true },
+  },
+  ticket: {
+    number: 'CHG0001234',
+    source: 'servicenow',
+    state: 'Implement',
+    stateValue: '-1',
+    approval: 'requested',
+    plannedStart: '2026-12-03T08:00:00.000Z',
+    plannedEnd: '2026-12-03T18:00:00.000Z',
+    affectedCis: ['SIM-MTR-0001'],
+  },
+  breakGlass: false,
+};
+
 const PREVIEW_REFUSALS = [ProblemCode.InvalidRequest, ProblemCode.Unauthenticated, ProblemCode.UnsupportedMediaType, ProblemCode.PayloadTooLarge, ProblemCode.RateLimited, ProblemCode.AuditUnavailable];
 const DESCRIPTION =
   'Runs every check the unassign would run (policy for any device, the device, policy for this device, the resource ' +
@@ -43,9 +71,9 @@ export class PreviewController {
   @Post(':deviceId/unassign-resource-account/preview')
   @HttpCode(200)
   @AuthenticatedByUseCase()
-  @ApiOperation({ summary: 'What an unassign of this device would do now, every check at once', description: DESCRIPTION })
-  @ApiBody({ type: UnassignBodyDto })
-  @ApiOkResponse({ type: PreviewAnswerDto })
+  @ApiOperation({ operationId: 'previewUnassign', summary: 'What an unassign of this device would do now, every check at once', description: DESCRIPTION })
+  @ApiUnassignBody()
+  @ApiOkResponse({ type: PreviewAnswerDto, description: 'Every check and its result.', example: PREVIEW_EXAMPLE })
   @ApiProblemResponses(...PREVIEW_REFUSALS)
   byId(@Param('deviceId') deviceId: string, @Body() body: unknown, @Req() request: FastifyRequest): Promise<PreviewAnswer> {
     return this.run({ entryPoint: 'preview', deviceIds: [deviceId] }, body, request);
@@ -54,9 +82,13 @@ export class PreviewController {
   @Post('by-serial/:serialNumber/unassign-resource-account/preview')
   @HttpCode(200)
   @AuthenticatedByUseCase()
-  @ApiOperation({ summary: 'What an unassign of the device with this serial number would do now, every check at once', description: DESCRIPTION })
-  @ApiBody({ type: UnassignBodyDto })
-  @ApiOkResponse({ type: PreviewAnswerDto })
+  @ApiOperation({
+    operationId: 'previewUnassignBySerial',
+    summary: 'What an unassign of the device with this serial number would do now, every check at once',
+    description: DESCRIPTION,
+  })
+  @ApiUnassignBody()
+  @ApiOkResponse({ type: PreviewAnswerDto, description: 'Every check and its result.', example: PREVIEW_EXAMPLE })
   @ApiProblemResponses(...PREVIEW_REFUSALS)
   bySerial(@Param('serialNumber') serialNumber: string, @Body() body: unknown, @Req() request: FastifyRequest): Promise<PreviewAnswer> {
     return this.run({ entryPoint: 'preview-by-serial', serialNumber }, body, request);
