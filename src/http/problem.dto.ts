@@ -81,4 +81,6 @@ export class ProblemDto {
   @ApiPropertyOptional({ type: LastSucceededDto, description: "NOTHING_TO_UNASSIGN: the device's last successful unassign, if any." }) lastSucceeded?: LastSucceededDto;
   @ApiPropertyOptional({ type: [String], description: 'AMBIGUOUS_DEVICE: the ids of the devices with this serial number.' }) candidates?: string[];
   @ApiPropertyOptional({ format: 'uuid', description: 'IDEMPOTENCY_CONFLICT: the attempt that holds the key.' }) attemptIdOfKey?: string;
+  @ApiPropertyOptional({ type: [String], description: 'METHOD_NOT_ALLOWED: the methods the path answers (also in the Allow header).' })
+  allowedMethods?: string[];
 }

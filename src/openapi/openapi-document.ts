@@ -15,12 +15,13 @@ export function createOpenApiDocument(app: INestApplication, config: AppConfig):
           "with a stable `code`; on the Graph-compatible facade they are Graph's own JSON error shape. Every answer carries `x-request-id`.",
       )
       .setVersion('1')
-      .setLicense('Proprietary (UNLICENSED)', 'https://autopilot-gate.dev/license')
       .addServer('/', 'This gate, as it serves this document')
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Entra ID access token for the gate' })
       .build(),
     { extraModels: [ProblemDto] },
   );
+  // package.json's UNLICENSED: proprietary and unpublished, so there is no licence text at a URL to name.
+  document.info.license = { name: 'Proprietary (UNLICENSED)' };
   addRequestIdHeader(document);
   describeBodyRules(document, config);
   collapseSingleAllOf(document);

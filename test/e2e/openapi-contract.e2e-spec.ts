@@ -187,5 +187,14 @@ describe('OpenAPI contract', () => {
       expect(answer.status, answer.text).toBe(204);
       expectAsDocumented('post', FACADE_UNASSIGN, answer);
     });
+
+    it('a known path asked with a method it does not have: a ProblemDto, every member documented', async () => {
+      const answer = await harness.http.put('/v1/autopilot-devices/5a1c1d5e-0000-4000-8000-000000000001/unassign-resource-account');
+
+      expect(answer.status).toBe(405);
+      const problem = document.components.schemas.ProblemDto;
+      expect(schemas.problems(problem, answer.body)).toEqual([]);
+      expect(Object.keys(answer.body as object).filter((member) => !Object.keys(problem.properties as object).includes(member))).toEqual([]);
+    });
   });
 });
