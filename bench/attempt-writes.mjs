@@ -22,16 +22,41 @@ const REQUESTS = Number(process.env.BENCH_WRITES ?? 3000);
 
 function draft() {
   const attempt = new AttemptDraft({
-    entryPoint: 'v1', correlationId: crypto.randomUUID(), clientIp: '127.0.0.1', userAgent: 'bench',
-    deviceId: crypto.randomUUID(), policyVersion: 'bench', simulated: false,
+    entryPoint: 'v1',
+    correlationId: crypto.randomUUID(),
+    clientIp: '127.0.0.1',
+    userAgent: 'bench',
+    deviceId: crypto.randomUUID(),
+    policyVersion: 'bench',
+    simulated: false,
   });
-  attempt.recordActor({ kind: 'app', oid: crypto.randomUUID(), tenantId: 'bench', roles: ['Autopilot.ResourceAccount.Unassign'] });
-  attempt.recordRequest({ changeTicket: 'CHG0420001', justification: 'bench: bulk ITSM campaign, unassign the room account' });
-  attempt.recordDevice({ id: attempt.facts.deviceId, groupTag: 'MTR-EU', serialNumber: 'SN-1', displayName: 'ROOM', resourceName: 'room@contoso' });
+  attempt.recordActor({
+    kind: 'app',
+    oid: crypto.randomUUID(),
+    tenantId: 'bench',
+    roles: ['Autopilot.ResourceAccount.Unassign'],
+  });
+  attempt.recordRequest({
+    changeTicket: 'CHG0420001',
+    justification: 'bench: bulk ITSM campaign, unassign the room account',
+  });
+  attempt.recordDevice({
+    id: attempt.facts.deviceId,
+    groupTag: 'MTR-EU',
+    serialNumber: 'SN-1',
+    displayName: 'ROOM',
+    resourceName: 'room@contoso',
+  });
   return attempt;
 }
 
-const settlement = (attempt) => ({ outcome: 'succeeded', httpStatus: 200, errorCode: null, settledAt: new Date(), durationMs: attempt.elapsedMs() });
+const settlement = (attempt) => ({
+  outcome: 'succeeded',
+  httpStatus: 200,
+  errorCode: null,
+  settledAt: new Date(),
+  durationMs: attempt.elapsedMs(),
+});
 
 /** utime + stime of a process in microseconds (clock ticks of 10 ms on Linux). */
 function processCpuMicros(pid) {
@@ -39,7 +64,12 @@ function processCpuMicros(pid) {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
-async function measure(label, run, backendPid, open = (attempt) => run(columns.INSERT_ATTEMPT, columns.insertParameters(attempt, { outcome: 'in_flight' }))) {
+async function measure(
+  label,
+  run,
+  backendPid,
+  open = (attempt) => run(columns.INSERT_ATTEMPT, columns.insertParameters(attempt, { outcome: 'in_flight' })),
+) {
   const before = process.cpuUsage();
   const serverBefore = processCpuMicros(backendPid);
   for (let i = 0; i < REQUESTS; i += 1) {
@@ -50,7 +80,9 @@ async function measure(label, run, backendPid, open = (attempt) => run(columns.I
   const used = process.cpuUsage(before);
   const client = (used.user + used.system) / REQUESTS;
   const server = (processCpuMicros(backendPid) - serverBefore) / REQUESTS;
-  console.log(`${label.padEnd(34)} client ${client.toFixed(0).padStart(4)} us, Postgres ${server.toFixed(0).padStart(4)} us CPU per request (open + settle)`);
+  console.log(
+    `${label.padEnd(34)} client ${client.toFixed(0).padStart(4)} us, Postgres ${server.toFixed(0).padStart(4)} us CPU per request (open + settle)`,
+  );
   return { client, server };
 }
 
@@ -68,7 +100,12 @@ await admin.query(`CREATE DATABASE ${DATABASE}`);
 const url = new URL(ADMIN_URL);
 url.pathname = `/${DATABASE}`;
 // One connection, so one backend whose CPU can be read.
-const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '', poolMax: 1, migrationsDir: DEFAULT_MIGRATIONS_DIR });
+const database = await openDatabase({
+  databaseUrl: url.toString(),
+  dataDir: '',
+  poolMax: 1,
+  migrationsDir: DEFAULT_MIGRATIONS_DIR,
+});
 try {
   const [{ pid }] = await database.sql.query('SELECT pg_backend_pid() AS pid');
   const viaPg = (text, parameters) => database.sql.query(text, parameters);
@@ -83,7 +120,9 @@ try {
   }
   const mean = (values, side) => values.reduce((sum, value) => sum + value[side], 0) / values.length;
   const extra = mean(figures.prisma, 'client') - mean(figures.pg, 'client');
-  console.log(`Prisma's raw path: ${extra.toFixed(0)} us more client CPU per request (${((extra / mean(figures.pg, 'client')) * 100).toFixed(0)} % of the pg path)`);
+  console.log(
+    `Prisma's raw path: ${extra.toFixed(0)} us more client CPU per request (${((extra / mean(figures.pg, 'client')) * 100).toFixed(0)} % of the pg path)`,
+  );
   const claim = mean(figures.claiming, 'server') - mean(figures.pg, 'server');
   console.log(`Claiming an Idempotency-Key: ${claim.toFixed(0)} us more Postgres CPU per request`);
 } finally {

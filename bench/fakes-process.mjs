@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 
-const DEVICE_PATH = /^\/beta\/deviceManagement\/windowsAutopilotDeviceIdentities\/([0-9a-fA-F-]{36})(\/unassignResourceAccountFromDevice)?$/;
+const DEVICE_PATH =
+  /^\/beta\/deviceManagement\/windowsAutopilotDeviceIdentities\/([0-9a-fA-F-]{36})(\/unassignResourceAccountFromDevice)?$/;
 const DISCOVERY_ROUTE = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/;
 const TOKEN_ROUTE = /^\/([^/]+)\/oauth2\/v2\.0\/token$/;
 
@@ -39,7 +40,8 @@ function startGraph() {
       counters.graphGet += 1;
       const id = match[1].toLowerCase();
       const body = JSON.stringify({
-        '@odata.context': 'https://graph.microsoft.com/beta/$metadata#deviceManagement/windowsAutopilotDeviceIdentities/$entity',
+        '@odata.context':
+          'https://graph.microsoft.com/beta/$metadata#deviceManagement/windowsAutopilotDeviceIdentities/$entity',
         id,
         groupTag: 'MTR-EU',
         serialNumber: `SN-${id.slice(-12)}`,
@@ -54,7 +56,11 @@ function startGraph() {
         azureAdDeviceId: id,
         managedDeviceId: id,
       });
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'request-id': requestId });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'request-id': requestId,
+      });
       res.end(body);
     } else if (match && req.method === 'POST' && match[2]) {
       counters.graphPost += 1;
@@ -74,7 +80,11 @@ function startIssuer(publicJwk) {
     req.resume();
     if (req.url === '/bench-tenant/v2.0/.well-known/openid-configuration') {
       counters.discovery += 1;
-      sendJson(res, 200, { issuer, jwks_uri: `${origin(server)}/bench-tenant/discovery/v2.0/keys`, id_token_signing_alg_values_supported: ['RS256'] });
+      sendJson(res, 200, {
+        issuer,
+        jwks_uri: `${origin(server)}/bench-tenant/discovery/v2.0/keys`,
+        id_token_signing_alg_values_supported: ['RS256'],
+      });
     } else if (req.url === '/bench-tenant/discovery/v2.0/keys') {
       counters.jwks += 1;
       sendJson(res, 200, { keys: [publicJwk] });
@@ -115,7 +125,12 @@ function startAuthority(certPem, keyPem) {
         });
       } else if (req.method === 'POST' && TOKEN_ROUTE.test(pathname)) {
         counters.authorityToken += 1;
-        sendJson(res, 200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: randomBytes(32).toString('base64url') });
+        sendJson(res, 200, {
+          token_type: 'Bearer',
+          expires_in: 3599,
+          ext_expires_in: 3599,
+          access_token: randomBytes(32).toString('base64url'),
+        });
       } else {
         sendJson(res, 404, { error: 'not_found', error_description: `No route for ${req.method} ${pathname}` });
       }

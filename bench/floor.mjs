@@ -23,7 +23,8 @@ const config = {
   role: 'Autopilot.ResourceAccount.Unassign',
 };
 
-const ROUTE = /^\/v1\/autopilot-devices\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/unassign-resource-account$/;
+const ROUTE =
+  /^\/v1\/autopilot-devices\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/unassign-resource-account$/;
 const TICKET = /^CHG[0-9]{7,}$/;
 const GRAPH_ORIGIN = config.graphBaseUrl.origin;
 const GRAPH_PREFIX = `${config.graphBaseUrl.pathname.replace(/\/+$/, '')}/deviceManagement/windowsAutopilotDeviceIdentities/`;
@@ -52,7 +53,10 @@ function required(name) {
 
 function answer(res, status, body) {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': status === 200 ? 'application/json' : 'application/problem+json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': status === 200 ? 'application/json' : 'application/problem+json',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -86,7 +90,12 @@ async function callGraph(method, path, clientRequestId) {
     bodyTimeout: 10_000,
   });
   const body = method === 'GET' ? await response.body.json() : (await response.body.dump(), null);
-  return { status: response.statusCode, requestId: response.headers['request-id'] ?? null, body, ms: Math.round(performance.now() - started) };
+  return {
+    status: response.statusCode,
+    requestId: response.headers['request-id'] ?? null,
+    body,
+    ms: Math.round(performance.now() - started),
+  };
 }
 
 async function unassign(req, res, rawDeviceId) {
@@ -112,7 +121,8 @@ async function unassign(req, res, rawDeviceId) {
   } catch {
     return answer(res, 401, { status: 401, code: 'UNAUTHENTICATED' });
   }
-  if (!Array.isArray(claims.roles) || !claims.roles.includes(config.role)) return answer(res, 403, { status: 403, code: 'POLICY_DENIED' });
+  if (!Array.isArray(claims.roles) || !claims.roles.includes(config.role))
+    return answer(res, 403, { status: 403, code: 'POLICY_DENIED' });
 
   const justification = typeof body?.justification === 'string' ? body.justification.trim() : '';
   if (justification.length < 10 || justification.length > 1000 || !TICKET.test(body?.changeTicket ?? '')) {
@@ -122,21 +132,54 @@ async function unassign(req, res, rawDeviceId) {
   const attemptId = randomUUID();
   const deviceId = rawDeviceId.toLowerCase();
   await pool.query(INSERT, [
-    attemptId, randomUUID(), claims.oid, claims.tid, claims.azp ?? null, claims.idtyp === 'app' ? 'app' : 'user', claims.roles,
-    req.socket.remoteAddress ?? null, req.headers['user-agent'] ?? null, deviceId, body.changeTicket, justification,
+    attemptId,
+    randomUUID(),
+    claims.oid,
+    claims.tid,
+    claims.azp ?? null,
+    claims.idtyp === 'app' ? 'app' : 'user',
+    claims.roles,
+    req.socket.remoteAddress ?? null,
+    req.headers['user-agent'] ?? null,
+    deviceId,
+    body.changeTicket,
+    justification,
   ]);
 
   const device = await callGraph('GET', `${GRAPH_PREFIX}${deviceId}`, randomUUID());
   if (device.status !== 200 || device.body?.groupTag !== 'MTR-EU' || !device.body?.resourceName) {
-    await pool.query(UPDATE, [attemptId, 'policy_denied', 403, device.body, 'not this device', device.status, device.requestId, null, device.ms, Math.round(performance.now() - started)]);
+    await pool.query(UPDATE, [
+      attemptId,
+      'policy_denied',
+      403,
+      device.body,
+      'not this device',
+      device.status,
+      device.requestId,
+      null,
+      device.ms,
+      Math.round(performance.now() - started),
+    ]);
     return answer(res, 403, { status: 403, code: 'POLICY_DENIED', attemptId });
   }
   const clientRequestId = randomUUID();
-  const result = await callGraph('POST', `${GRAPH_PREFIX}${deviceId}/unassignResourceAccountFromDevice`, clientRequestId);
+  const result = await callGraph(
+    'POST',
+    `${GRAPH_PREFIX}${deviceId}/unassignResourceAccountFromDevice`,
+    clientRequestId,
+  );
   const ok = result.status === 204;
   await pool.query(UPDATE, [
-    attemptId, ok ? 'succeeded' : 'graph_failed', ok ? 200 : 502, device.body, 'allowed by policy', result.status, result.requestId, clientRequestId,
-    result.ms, Math.round(performance.now() - started),
+    attemptId,
+    ok ? 'succeeded' : 'graph_failed',
+    ok ? 200 : 502,
+    device.body,
+    'allowed by policy',
+    result.status,
+    result.requestId,
+    clientRequestId,
+    result.ms,
+    Math.round(performance.now() - started),
   ]);
   if (!ok) return answer(res, 502, { status: 502, code: 'GRAPH_ERROR', attemptId });
   answer(res, 200, {
@@ -152,7 +195,9 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
   const match = req.method === 'POST' ? ROUTE.exec(req.url) : null;
   if (!match) {
     req.resume();
-    return answer(res, req.url === '/health/ready' ? 200 : 404, { status: req.url === '/health/ready' ? 'ready' : 'not_found' });
+    return answer(res, req.url === '/health/ready' ? 200 : 404, {
+      status: req.url === '/health/ready' ? 'ready' : 'not_found',
+    });
   }
   unassign(req, res, match[1]).catch(() => {
     if (!res.headersSent) answer(res, 503, { status: 503, code: 'FLOOR_FAILED' });

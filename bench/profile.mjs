@@ -26,12 +26,27 @@ async function main() {
   });
   let requests;
   try {
-    const warm = await runPhase({ session, target, connections, seconds: settings.warmupSeconds || 3, label: `${target} warm-up`, measure: false });
-    const phase = await runPhase({ session, target, connections, seconds, label: `${target} c=${connections} profiled` });
+    const warm = await runPhase({
+      session,
+      target,
+      connections,
+      seconds: settings.warmupSeconds || 3,
+      label: `${target} warm-up`,
+      measure: false,
+    });
+    const phase = await runPhase({
+      session,
+      target,
+      connections,
+      seconds,
+      label: `${target} c=${connections} profiled`,
+    });
     // Everything the process served, so per-request figures are not inflated by the warm-up (1 = the smoke request).
     requests = warm.completed + phase.completed + 1;
-    log(`${phase.label}: ${phase.reqPerSec.toFixed(0)} req/s, p99 ${phase.latencyMs.p99.toFixed(1)} ms, ` +
-      `CPU ${phase.cpu.serverMsPerRequest.toFixed(2)} ms/req, errors ${phase.errors + phase.non2xx}, rows ${phase.rowCheck.pass ? 'ok' : 'MISMATCH'}`);
+    log(
+      `${phase.label}: ${phase.reqPerSec.toFixed(0)} req/s, p99 ${phase.latencyMs.p99.toFixed(1)} ms, ` +
+        `CPU ${phase.cpu.serverMsPerRequest.toFixed(2)} ms/req, errors ${phase.errors + phase.non2xx}, rows ${phase.rowCheck.pass ? 'ok' : 'MISMATCH'}`,
+    );
     // The profile is written when the process exits cleanly (see exit-on-signal.cjs for the gate).
     await stopChild(session[target].child);
   } finally {
@@ -39,8 +54,12 @@ async function main() {
   }
   const files = readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile'));
   if (files.length === 0) throw new Error(`no .cpuprofile was written to ${profileDir}`);
-  const newest = files.map((name) => join(profileDir, name)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
-  process.stdout.write(`\n${target} profile ${newest.slice(BENCH_DIR.length - 5)} (${requests} requests served, warm-up included; per-request figures also carry the start-up)\n`);
+  const newest = files
+    .map((name) => join(profileDir, name))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  process.stdout.write(
+    `\n${target} profile ${newest.slice(BENCH_DIR.length - 5)} (${requests} requests served, warm-up included; per-request figures also carry the start-up)\n`,
+  );
   process.stdout.write(`${renderCpuProfileSummary(summariseCpuProfile(newest, { top: 35 }), { requests })}\n`);
 }
 

@@ -20,7 +20,9 @@ function gitCommit() {
     const ref = head.slice(5);
     const loose = join(PROJECT_DIR, '.git', ref);
     if (existsSync(loose)) return readFileSync(loose, 'utf8').trim();
-    const packed = readFileSync(join(PROJECT_DIR, '.git', 'packed-refs'), 'utf8').split('\n').find((line) => line.endsWith(` ${ref}`));
+    const packed = readFileSync(join(PROJECT_DIR, '.git', 'packed-refs'), 'utf8')
+      .split('\n')
+      .find((line) => line.endsWith(` ${ref}`));
     return packed?.split(' ')[0] ?? null;
   } catch {
     return null;
@@ -30,8 +32,10 @@ function gitCommit() {
 function describePhase(phase) {
   const l = phase.latencyMs;
   const rows = phase.rowCheck.pass ? 'rows ok' : `ROWS MISMATCH ${JSON.stringify(phase.rowCheck)}`;
-  return `${phase.label}: ${phase.reqPerSec.toFixed(0)} req/s, p50 ${l.p50.toFixed(2)} p99 ${l.p99.toFixed(2)} max ${l.max.toFixed(1)} ms, ` +
-    `errors ${phase.errors + phase.non2xx}, ${rows}`;
+  return (
+    `${phase.label}: ${phase.reqPerSec.toFixed(0)} req/s, p50 ${l.p50.toFixed(2)} p99 ${l.p99.toFixed(2)} max ${l.max.toFixed(1)} ms, ` +
+    `errors ${phase.errors + phase.non2xx}, ${rows}`
+  );
 }
 
 async function main() {
@@ -49,7 +53,9 @@ async function main() {
   process.on('SIGTERM', onSignal);
 
   try {
-    const { rows: [{ version }] } = await session.db.query('SELECT version()');
+    const {
+      rows: [{ version }],
+    } = await session.db.query('SELECT version()');
     const meta = {
       date: new Date().toISOString(),
       machine: `${hostname()}, ${cpus().length} cores (${cpus()[0]?.model?.trim() ?? 'unknown cpu'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
@@ -57,7 +63,9 @@ async function main() {
       postgres: version.split(' on ')[0],
       commit: gitCommit(),
       // The machine is shared: what else was running is part of the figures.
-      loadAverage: loadavg().map((value) => value.toFixed(2)).join(' '),
+      loadAverage: loadavg()
+        .map((value) => value.toFixed(2))
+        .join(' '),
     };
     const gateRss = rssSampler(session.gate.pid);
     const sweep = [];
@@ -65,11 +73,23 @@ async function main() {
     const phase = async (options) => {
       const target = options.target;
       if (settings.warmupSeconds > 0) {
-        const warm = await runPhase({ session, ...options, seconds: settings.warmupSeconds, label: `${options.label} warm-up`, measure: false, rssSampler: null });
+        const warm = await runPhase({
+          session,
+          ...options,
+          seconds: settings.warmupSeconds,
+          label: `${options.label} warm-up`,
+          measure: false,
+          rssSampler: null,
+        });
         warmups.push(warm);
         if (!warm.rowCheck.pass || warm.errors + warm.non2xx > 0) log(describePhase(warm));
       }
-      const measured = await runPhase({ session, ...options, seconds: settings.durationSeconds, rssSampler: target === 'gate' ? gateRss : null });
+      const measured = await runPhase({
+        session,
+        ...options,
+        seconds: settings.durationSeconds,
+        rssSampler: target === 'gate' ? gateRss : null,
+      });
       log(describePhase(measured));
       await sleep(settings.pauseSeconds * 1000);
       return measured;
@@ -86,15 +106,23 @@ async function main() {
     // Open loop at a fixed fraction of the floor's peak, the same rate for both.
     const floorPeak = Math.max(...sweep.filter((p) => p.target === 'floor').map((p) => p.reqPerSec));
     const rate = Math.max(1, Math.round(floorPeak * settings.openLoopFraction));
-    log(`open loop at ${rate} req/s (${settings.openLoopFraction * 100} % of the floor's peak ${floorPeak.toFixed(0)} req/s)`);
+    log(
+      `open loop at ${rate} req/s (${settings.openLoopFraction * 100} % of the floor's peak ${floorPeak.toFixed(0)} req/s)`,
+    );
     const openLoop = [];
     for (const target of ['floor', 'gate']) {
-      openLoop.push(await phase({ target, connections: settings.openLoopConnections, rate, label: `${target} open ${rate}/s` }));
+      openLoop.push(
+        await phase({ target, connections: settings.openLoopConnections, rate, label: `${target} open ${rate}/s` }),
+      );
     }
     gateRss.stop();
 
-    const gateHwmMiB = Math.max(...[...sweep, ...openLoop].filter((p) => p.target === 'gate').map((p) => p.memoryMiB.hwmSinceStart));
-    const gatePeakRssMiB = Math.max(...[...sweep, ...openLoop].filter((p) => p.target === 'gate').map((p) => p.memoryMiB.peakRssDuringPhase));
+    const gateHwmMiB = Math.max(
+      ...[...sweep, ...openLoop].filter((p) => p.target === 'gate').map((p) => p.memoryMiB.hwmSinceStart),
+    );
+    const gatePeakRssMiB = Math.max(
+      ...[...sweep, ...openLoop].filter((p) => p.target === 'gate').map((p) => p.memoryMiB.peakRssDuringPhase),
+    );
     const summary = buildSummary({ settings, sweep, openLoop, warmups, gatePeakRssMiB, gateHwmMiB });
     const report = renderReport({ meta, settings, summary, sweep, openLoop, rateUsed: rate });
     process.stdout.write(`\n${report}\n`);
@@ -112,11 +140,28 @@ async function main() {
           settings: publicSettings,
           table: summary.closedRows.map(({ connections, gate, floor, ratio }) => ({
             connections,
-            gate: { reqPerSec: gate?.reqPerSec, latencyMs: gate?.latencyMs, errors: gate ? gate.errors + gate.non2xx : null, cpuMsPerRequest: gate?.cpu?.serverMsPerRequest, peakRssMiB: gate?.memoryMiB.peakRssDuringPhase },
-            floor: { reqPerSec: floor?.reqPerSec, latencyMs: floor?.latencyMs, errors: floor ? floor.errors + floor.non2xx : null, cpuMsPerRequest: floor?.cpu?.serverMsPerRequest },
+            gate: {
+              reqPerSec: gate?.reqPerSec,
+              latencyMs: gate?.latencyMs,
+              errors: gate ? gate.errors + gate.non2xx : null,
+              cpuMsPerRequest: gate?.cpu?.serverMsPerRequest,
+              peakRssMiB: gate?.memoryMiB.peakRssDuringPhase,
+            },
+            floor: {
+              reqPerSec: floor?.reqPerSec,
+              latencyMs: floor?.latencyMs,
+              errors: floor ? floor.errors + floor.non2xx : null,
+              cpuMsPerRequest: floor?.cpu?.serverMsPerRequest,
+            },
             ratio,
           })),
-          openLoop: { rate, floorPeak: summary.floorPeak, gate: summary.openGate, floor: summary.openFloor, p99Ratio: summary.p99Ratio },
+          openLoop: {
+            rate,
+            floorPeak: summary.floorPeak,
+            gate: summary.openGate,
+            floor: summary.openFloor,
+            p99Ratio: summary.p99Ratio,
+          },
           targets: summary.targets,
           phases: { sweep, openLoop, warmups },
           fakes: fakesCounters,
@@ -125,7 +170,9 @@ async function main() {
         2,
       )}\n`,
     );
-    process.stdout.write(`\nwrote ${file.slice(PROJECT_DIR.length + 1)} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+    process.stdout.write(
+      `\nwrote ${file.slice(PROJECT_DIR.length + 1)} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
+    );
     const missed = summary.targets.filter((target) => !target.pass).length;
     if (missed > 0 && settings.strict) process.exitCode = 1;
   } finally {

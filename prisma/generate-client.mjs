@@ -22,7 +22,8 @@ const digest = createHash('sha256')
   .update(versionOf(require.resolve('@prisma/client/package.json')))
   .digest('hex');
 
-const upToDate = existsSync(join(outputDir, 'client.ts')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === digest;
+const upToDate =
+  existsSync(join(outputDir, 'client.ts')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === digest;
 if (!upToDate) {
   // The CLI downloads its schema engine at start unless told where one is; generating needs none.
   const result = spawnSync(process.execPath, [join(dirname(prismaPackage), 'build', 'index.js'), 'generate'], {
@@ -31,7 +32,9 @@ if (!upToDate) {
     encoding: 'utf8',
   });
   if (result.status !== 0) {
-    process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? `${result.error.message}\n` : ''}`);
+    process.stderr.write(
+      `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? `${result.error.message}\n` : ''}`,
+    );
     process.exit(result.status ?? 1);
   }
   writeFileSync(stamp, digest);

@@ -19,7 +19,9 @@ function run(script, ...args) {
   const result = spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8' });
   if (result.status === 0) return;
   // tsc reports its errors on standard output; standard output is kept for the gate's JSON lines.
-  process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? `${result.error.message}\n` : ''}`);
+  process.stderr.write(
+    `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? `${result.error.message}\n` : ''}`,
+  );
   process.exit(result.status ?? 1);
 }
 

@@ -21,7 +21,10 @@ export interface GateApp {
 }
 
 /** Builds the whole gate (not listening yet): shared by main.ts and the end-to-end tests. */
-export async function createGateApp(config: AppConfig, logger: Logger = createRootLogger(config.logLevel)): Promise<GateApp> {
+export async function createGateApp(
+  config: AppConfig,
+  logger: Logger = createRootLogger(config.logLevel),
+): Promise<GateApp> {
   const policy = loadPolicyFile(config.policyFile);
   const database = await openDatabase({
     databaseUrl: config.database.url,
@@ -43,13 +46,18 @@ export async function createGateApp(config: AppConfig, logger: Logger = createRo
       genReqId: correlationIdFor,
       logger: false,
     });
-    const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, policy, database, tracer }), adapter, {
-      bodyParser: false,
-      logger: new PinoLoggerService(logger),
-    });
+    const app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot({ config, policy, database, tracer }),
+      adapter,
+      {
+        bodyParser: false,
+        logger: new PinoLoggerService(logger),
+      },
+    );
     configureFastify(app.getHttpAdapter().getInstance(), { logger, metrics: app.get(GateMetrics), tracer });
     if (config.openApiEnabled) setUpOpenApi(app, config);
-    for (const allowance of config.allowances) logger.warn({ allowance }, 'production refusal relaxed by configuration');
+    for (const allowance of config.allowances)
+      logger.warn({ allowance }, 'production refusal relaxed by configuration');
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     return { app, database, logger };
@@ -61,5 +69,8 @@ export async function createGateApp(config: AppConfig, logger: Logger = createRo
 }
 
 function setUpOpenApi(app: NestFastifyApplication, config: AppConfig): void {
-  SwaggerModule.setup('docs', app, createOpenApiDocument(app, config), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  SwaggerModule.setup('docs', app, createOpenApiDocument(app, config), {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+  });
 }

@@ -84,7 +84,12 @@ function drainOnSignals(app: NestFastifyApplication, logger: Logger, drainMs: nu
 }
 
 main().catch((error: unknown) => {
-  const known = error instanceof InvalidConfigurationError || error instanceof InvalidPolicyError || error instanceof DatabaseUnreachableError;
-  process.stderr.write(`autopilot-gate did not start: ${known ? error.message : (error as Error).stack ?? String(error)}\n`);
+  const known =
+    error instanceof InvalidConfigurationError ||
+    error instanceof InvalidPolicyError ||
+    error instanceof DatabaseUnreachableError;
+  process.stderr.write(
+    `autopilot-gate did not start: ${known ? error.message : ((error as Error).stack ?? String(error))}\n`,
+  );
   process.exit(1);
 });

@@ -11,7 +11,11 @@ describe(skippedTestLines.name, () => {
   it('names each skipped test with its file and describe blocks, and the reason its nearest title gives', () => {
     const report = reportOf(
       { status: 'passed', title: 'serves one replica', ancestorTitles: ['the sweeper'] },
-      { status: 'skipped', title: 'sweeps once (at most)', ancestorTitles: ['the sweeper', 'with two replicas (real Postgres only: PGlite is one connection)'] },
+      {
+        status: 'skipped',
+        title: 'sweeps once (at most)',
+        ancestorTitles: ['the sweeper', 'with two replicas (real Postgres only: PGlite is one connection)'],
+      },
       { status: 'todo', title: 'a test without a reason', ancestorTitles: [] },
     );
 

@@ -26,14 +26,16 @@ export function gateClient(baseUrl, token) {
       const response = await pool.request({ method: 'GET', path, headers });
       const text = await response.body.text();
       const ms = performance.now() - started;
-      if (response.statusCode !== 200) throw new Error(`GET ${path} answered ${response.statusCode}: ${text.slice(0, 300)}`);
+      if (response.statusCode !== 200)
+        throw new Error(`GET ${path} answered ${response.statusCode}: ${text.slice(0, 300)}`);
       return { ms, body: JSON.parse(text) };
     },
     /** Streams a body to its end, counting bytes and line ends, without keeping it. */
     async stream(path, lineEnd) {
       const started = performance.now();
       const response = await pool.request({ method: 'GET', path, headers });
-      if (response.statusCode !== 200) throw new Error(`GET ${path} answered ${response.statusCode}: ${await response.body.text()}`);
+      if (response.statusCode !== 200)
+        throw new Error(`GET ${path} answered ${response.statusCode}: ${await response.body.text()}`);
       const counted = await countLines(response.body, lineEnd);
       return { ms: performance.now() - started, ...counted };
     },

@@ -49,7 +49,9 @@ function settingsFromEnv(env = process.env) {
     walks: number('BENCH_AUDIT_WALKS', 2),
     keepDatabase: env.BENCH_AUDIT_KEEP_DATABASE === '1' || env.BENCH_AUDIT_REUSE_DATABASE === '1',
     reuseDatabase: env.BENCH_AUDIT_REUSE_DATABASE === '1',
-    phases: new Set((env.BENCH_AUDIT_PHASES || 'pages,deep,export,summary,integrity').split(',').map((phase) => phase.trim())),
+    phases: new Set(
+      (env.BENCH_AUDIT_PHASES || 'pages,deep,export,summary,integrity').split(',').map((phase) => phase.trim()),
+    ),
     gateNodeArgs: (env.BENCH_GATE_NODE_ARGS || '').split(/\s+/).filter(Boolean),
   };
 }
@@ -79,7 +81,11 @@ async function seededBefore(databaseUrl) {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows: [row] } = await client.query('SELECT (SELECT seq FROM audit_chain_head) AS count, (SELECT count(*) FROM audit_checkpoints) AS checkpoints');
+    const {
+      rows: [row],
+    } = await client.query(
+      'SELECT (SELECT seq FROM audit_chain_head) AS count, (SELECT count(*) FROM audit_checkpoints) AS checkpoints',
+    );
     return { count: Number(row.count), checkpoints: Number(row.checkpoints), seconds: 0, reused: true };
   } finally {
     await client.end();
@@ -99,10 +105,21 @@ async function main() {
   const started = Date.now();
   const workDir = mkdtempSync(join(tmpdir(), 'autopilot-gate-audit-bench-'));
   const cleanups = [() => rmSync(workDir, { recursive: true, force: true })];
-  const results = { meta: {}, settings: { ...settings, phases: [...settings.phases] }, seed: null, firstPages: [], deepWalk: null, export: null, summaries: [], integrity: null };
+  const results = {
+    meta: {},
+    settings: { ...settings, phases: [...settings.phases] },
+    seed: null,
+    firstPages: [],
+    deepWalk: null,
+    export: null,
+    summaries: [],
+    integrity: null,
+  };
   try {
     const databaseUrl = databaseUrlFor(settings.adminUrl, settings.databaseName);
-    const auditKeyFile = settings.reuseDatabase ? join(BENCH_DIR, 'results', 'audit-bench-signing-key.pem') : createAuditSigningKeyFile(workDir);
+    const auditKeyFile = settings.reuseDatabase
+      ? join(BENCH_DIR, 'results', 'audit-bench-signing-key.pem')
+      : createAuditSigningKeyFile(workDir);
     if (settings.reuseDatabase) {
       results.seed = await seededBefore(databaseUrl);
       log(`reusing ${settings.databaseName}: ${results.seed.count.toLocaleString('en')} attempts`);
@@ -110,28 +127,56 @@ async function main() {
       log(`creating ${settings.databaseName} and applying the migrations`);
       await recreateDatabase(settings.adminUrl, settings.databaseName);
       if (!settings.keepDatabase) cleanups.push(() => dropDatabase(settings.adminUrl, settings.databaseName));
-      const migrated = spawnSync(process.execPath, ['dist/database/migrate.cli.js'], { cwd: PROJECT_DIR, env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl }, encoding: 'utf8' });
+      const migrated = spawnSync(process.execPath, ['dist/database/migrate.cli.js'], {
+        cwd: PROJECT_DIR,
+        env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl },
+        encoding: 'utf8',
+      });
       if (migrated.status !== 0) throw new Error(`migrations failed: ${migrated.stderr}`);
       log(`seeding ${settings.rows.toLocaleString('en')} attempts with COPY`);
-      results.seed = await seedAttempts({ databaseUrl, count: settings.rows, signingKeyFile: auditKeyFile, workDir, log });
+      results.seed = await seedAttempts({
+        databaseUrl,
+        count: settings.rows,
+        signingKeyFile: auditKeyFile,
+        workDir,
+        log,
+      });
       // Kept for BENCH_AUDIT_REUSE_DATABASE: the checkpoints of the kept database verify only with this key.
       if (settings.keepDatabase) copyFileSync(auditKeyFile, join(BENCH_DIR, 'results', 'audit-bench-signing-key.pem'));
     }
 
     const tls = createTlsCertificate(workDir);
     const signing = await createSigningKey();
-    const fakes = await startFakes({ publicJwk: signing.publicJwk, tlsCertPath: tls.certPath, tlsKeyPath: tls.keyPath });
+    const fakes = await startFakes({
+      publicJwk: signing.publicJwk,
+      tlsCertPath: tls.certPath,
+      tlsKeyPath: tls.keyPath,
+    });
     cleanups.push(() => stopChild(fakes.child));
     log('starting the gate (production mode, node dist/main.js)');
-    const gate = await startGate({ fakes, databaseUrl, tlsCertPath: tls.certPath, auditSigningKeyFile: auditKeyFile, poolMax: 10, extraNodeArgs: settings.gateNodeArgs });
+    const gate = await startGate({
+      fakes,
+      databaseUrl,
+      tlsCertPath: tls.certPath,
+      auditSigningKeyFile: auditKeyFile,
+      poolMax: 10,
+      extraNodeArgs: settings.gateNodeArgs,
+    });
     cleanups.push(() => stopChild(gate.child));
-    const token = await signCallerToken({ privateKey: signing.privateKey, issuer: fakes.issuer, roles: ['Audit.Reader'], oid: '0e0e0e0e-1111-4222-8333-444444444444' });
+    const token = await signCallerToken({
+      privateKey: signing.privateKey,
+      issuer: fakes.issuer,
+      roles: ['Audit.Reader'],
+      oid: '0e0e0e0e-1111-4222-8333-444444444444',
+    });
     const http = gateClient(gate.baseUrl, token);
     cleanups.push(() => http.close());
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     cleanups.push(() => db.end());
-    const { rows: [{ version }] } = await db.query('SELECT version()');
+    const {
+      rows: [{ version }],
+    } = await db.query('SELECT version()');
     results.meta = {
       date: new Date().toISOString(),
       machine: `${hostname()}, ${cpus().length} cores (${cpus()[0]?.model?.trim() ?? 'unknown cpu'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
@@ -142,7 +187,8 @@ async function main() {
     const selects = await attemptSelectsOf({ query: async (text, values) => (await db.query(text, values)).rows });
     const now = Date.now();
 
-    if (settings.phases.has('pages')) log(`first pages: ${settings.samples} samples per filter, gate and floor alternating`);
+    if (settings.phases.has('pages'))
+      log(`first pages: ${settings.samples} samples per filter, gate and floor alternating`);
     for (const [name, filters] of settings.phases.has('pages') ? firstPageFilters(now) : []) {
       const path = `/v1/audit/attempts?${queryString(filters)}`;
       const query = attemptPageQuery({ AND: [scope, auditFiltersToWhere(filters)] }, 51, selects.json);
@@ -158,7 +204,9 @@ async function main() {
         floor: async () => (await timeSql(db, query)).ms,
       });
       results.firstPages.push({ name, items, ...timing, ratio: timing.gate.p95 / timing.floor.p95 });
-      log(`  ${name}: ${items} items, p95 gate ${timing.gate.p95.toFixed(2)} ms, floor ${timing.floor.p95.toFixed(2)} ms`);
+      log(
+        `  ${name}: ${items} items, p95 gate ${timing.gate.p95.toFixed(2)} ms, floor ${timing.floor.p95.toFixed(2)} ms`,
+      );
     }
 
     if (settings.phases.has('deep')) await measureDeepWalk(settings, http, results);
@@ -196,8 +244,19 @@ async function measureDeepWalk(settings, http, results) {
     walk.push(ms);
     cursor = body.next;
   }
-  const deep = await alternate({ samples: 50, warmup: 5, gate: async () => (await http.getJson('/v1/audit/attempts')).ms, floor: async () => (await http.getJson(lastPagePath)).ms });
-  results.deepWalk = { pages: settings.deepPages, walk: latencySummary(walk), page1: deep.gate, pageN: deep.floor, ratio: deep.floor.p50 / deep.gate.p50 };
+  const deep = await alternate({
+    samples: 50,
+    warmup: 5,
+    gate: async () => (await http.getJson('/v1/audit/attempts')).ms,
+    floor: async () => (await http.getJson(lastPagePath)).ms,
+  });
+  results.deepWalk = {
+    pages: settings.deepPages,
+    walk: latencySummary(walk),
+    page1: deep.gate,
+    pageN: deep.floor,
+    ratio: deep.floor.p50 / deep.gate.p50,
+  };
 }
 
 async function measureExport(settings, http, db, gate, results) {
@@ -252,7 +311,8 @@ async function measureIntegrity(settings, http, db, selects, results) {
     },
     floor: async () => (await bareChainLoop(db, selects.chainedJson, head)).ms,
   });
-  if (report?.status !== 'ok' || report.records !== results.seed.count) throw new Error(`the integrity walk did not verify the seed: ${JSON.stringify(report)}`);
+  if (report?.status !== 'ok' || report.records !== results.seed.count)
+    throw new Error(`the integrity walk did not verify the seed: ${JSON.stringify(report)}`);
   results.integrity = {
     records: report.records,
     checkpoints: report.checkpoints,

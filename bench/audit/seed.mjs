@@ -25,17 +25,51 @@ export const SEED_SHAPE = { users: 500, apps: 30, devices: 20_000, tickets: 5_00
 
 // Outcome mix of a gate in use: mostly successes, the refusals an ITSM integration produces, a few Graph failures.
 const OUTCOMES = [
-  ['succeeded', 0.7, 200, null], ['ticket_rejected', 0.1, 422, 'CHANGE_TICKET_REJECTED'], ['policy_denied', 0.08, 403, 'POLICY_DENIED'],
-  ['unauthenticated', 0.03, 401, 'UNAUTHENTICATED'], ['graph_failed', 0.03, 502, 'GRAPH_ERROR'], ['invalid_request', 0.02, 400, 'INVALID_REQUEST'],
-  ['rate_limited', 0.02, 429, 'RATE_LIMITED'], ['graph_timeout', 0.01, 504, 'GRAPH_TIMEOUT'], ['device_not_found', 0.01, 404, 'DEVICE_NOT_FOUND'],
+  ['succeeded', 0.7, 200, null],
+  ['ticket_rejected', 0.1, 422, 'CHANGE_TICKET_REJECTED'],
+  ['policy_denied', 0.08, 403, 'POLICY_DENIED'],
+  ['unauthenticated', 0.03, 401, 'UNAUTHENTICATED'],
+  ['graph_failed', 0.03, 502, 'GRAPH_ERROR'],
+  ['invalid_request', 0.02, 400, 'INVALID_REQUEST'],
+  ['rate_limited', 0.02, 429, 'RATE_LIMITED'],
+  ['graph_timeout', 0.01, 504, 'GRAPH_TIMEOUT'],
+  ['device_not_found', 0.01, 404, 'DEVICE_NOT_FOUND'],
 ];
 const GROUP_TAGS = ['MTR-EU', 'MTR-US', 'MTR-APAC', 'LAB', 'KIOSK', null];
 const COLUMNS = [
-  'id', 'received_at', 'settled_at', 'outcome', 'http_status', 'error_code', 'entry_point', 'simulated', 'correlation_id',
-  'actor_oid', 'actor_tenant_id', 'actor_upn', 'actor_app_id', 'actor_kind', 'actor_roles', 'client_ip', 'user_agent',
-  'device_id', 'device_snapshot', 'change_ticket', 'ticket_snapshot', 'justification', 'break_glass', 'decision',
-  'decision_reason', 'policy_version', 'graph_status', 'graph_error_code', 'graph_error_message', 'graph_request_id',
-  'graph_client_request_id', 'graph_duration_ms', 'duration_ms',
+  'id',
+  'received_at',
+  'settled_at',
+  'outcome',
+  'http_status',
+  'error_code',
+  'entry_point',
+  'simulated',
+  'correlation_id',
+  'actor_oid',
+  'actor_tenant_id',
+  'actor_upn',
+  'actor_app_id',
+  'actor_kind',
+  'actor_roles',
+  'client_ip',
+  'user_agent',
+  'device_id',
+  'device_snapshot',
+  'change_ticket',
+  'ticket_snapshot',
+  'justification',
+  'break_glass',
+  'decision',
+  'decision_reason',
+  'policy_version',
+  'graph_status',
+  'graph_error_code',
+  'graph_error_message',
+  'graph_request_id',
+  'graph_client_request_id',
+  'graph_duration_ms',
+  'duration_ms',
 ];
 
 function prng(seed) {
@@ -53,9 +87,21 @@ const uuidFrom = (n, salt) => `${salt}-0000-4000-8000-${String(n).padStart(12, '
 
 /** The population the attempts are drawn from: who, which devices, which tickets. */
 export function population() {
-  const users = Array.from({ length: SEED_SHAPE.users }, (_, i) => ({ oid: uuidFrom(i, '0a0a0a0a'), upn: `user${i}@contoso.example`, kind: 'user' }));
-  const apps = Array.from({ length: SEED_SHAPE.apps }, (_, i) => ({ oid: uuidFrom(i, '0b0b0b0b'), appId: uuidFrom(i, '0c0c0c0c'), kind: 'app' }));
-  const devices = Array.from({ length: SEED_SHAPE.devices }, (_, i) => ({ id: uuidFrom(i, '0d0d0d0d'), serialNumber: `SN${String(i).padStart(8, '0')}`, groupTag: GROUP_TAGS[i % GROUP_TAGS.length] }));
+  const users = Array.from({ length: SEED_SHAPE.users }, (_, i) => ({
+    oid: uuidFrom(i, '0a0a0a0a'),
+    upn: `user${i}@contoso.example`,
+    kind: 'user',
+  }));
+  const apps = Array.from({ length: SEED_SHAPE.apps }, (_, i) => ({
+    oid: uuidFrom(i, '0b0b0b0b'),
+    appId: uuidFrom(i, '0c0c0c0c'),
+    kind: 'app',
+  }));
+  const devices = Array.from({ length: SEED_SHAPE.devices }, (_, i) => ({
+    id: uuidFrom(i, '0d0d0d0d'),
+    serialNumber: `SN${String(i).padStart(8, '0')}`,
+    groupTag: GROUP_TAGS[i % GROUP_TAGS.length],
+  }));
   const tickets = Array.from({ length: SEED_SHAPE.tickets }, (_, i) => `CHG${String(1_000_000 + i)}`);
   return { users, apps, devices, tickets };
 }
@@ -75,7 +121,16 @@ function* attempts(count, now) {
     const device = pick(devices);
     const ticket = pick(tickets);
     const allowed = !['unauthenticated', 'invalid_request', 'policy_denied', 'ticket_rejected'].includes(outcome);
-    const graphStatus = outcome === 'succeeded' ? 204 : outcome === 'graph_failed' ? 500 : outcome === 'rate_limited' ? 429 : outcome === 'device_not_found' ? 404 : null;
+    const graphStatus =
+      outcome === 'succeeded'
+        ? 204
+        : outcome === 'graph_failed'
+          ? 500
+          : outcome === 'rate_limited'
+            ? 429
+            : outcome === 'device_not_found'
+              ? 404
+              : null;
     yield {
       id: randomUUID(),
       received_at: receivedAt,
@@ -95,13 +150,30 @@ function* attempts(count, now) {
       client_ip: `10.${i % 250}.${(i >> 8) % 250}.${(i >> 16) % 250}`,
       user_agent: actor?.kind === 'app' ? 'ServiceNow/Orchestration' : 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)',
       device_id: device.id,
-      device_snapshot: outcome === 'unauthenticated' || outcome === 'invalid_request' ? null : {
-        id: device.id, serialNumber: device.serialNumber, groupTag: device.groupTag, displayName: `ROOM-${device.serialNumber}`,
-        manufacturer: 'Microsoft Corporation', model: 'Surface Hub 2S', resourceName: `room-${device.serialNumber.toLowerCase()}@contoso.example`,
-        enrollmentState: 'enrolled', deploymentProfileAssignmentStatus: 'assignedInSync',
-      },
+      device_snapshot:
+        outcome === 'unauthenticated' || outcome === 'invalid_request'
+          ? null
+          : {
+              id: device.id,
+              serialNumber: device.serialNumber,
+              groupTag: device.groupTag,
+              displayName: `ROOM-${device.serialNumber}`,
+              manufacturer: 'Microsoft Corporation',
+              model: 'Surface Hub 2S',
+              resourceName: `room-${device.serialNumber.toLowerCase()}@contoso.example`,
+              enrollmentState: 'enrolled',
+              deploymentProfileAssignmentStatus: 'assignedInSync',
+            },
       change_ticket: ticket,
-      ticket_snapshot: allowed ? { number: ticket, state: 'Implement', approval: 'approved', plannedStart: new Date(receivedAt.getTime() - 3_600_000).toISOString(), plannedEnd: new Date(receivedAt.getTime() + 3_600_000).toISOString() } : null,
+      ticket_snapshot: allowed
+        ? {
+            number: ticket,
+            state: 'Implement',
+            approval: 'approved',
+            plannedStart: new Date(receivedAt.getTime() - 3_600_000).toISOString(),
+            plannedEnd: new Date(receivedAt.getTime() + 3_600_000).toISOString(),
+          }
+        : null,
       justification: 'Room decommissioned; the resource account moves to the replacement room.',
       break_glass: false,
       decision: allowed ? 'allowed' : outcome === 'unauthenticated' ? null : 'denied',
@@ -160,7 +232,8 @@ export async function seedAttempts({ databaseUrl, count, signingKeyFile, workDir
       for (const row of attempts(count, now)) {
         seq += 1;
         const hash = chainHash(prevHash, attemptFromRow(row));
-        if (!links.write(`${seq},${row.id},${prevHash},${hash}\n`)) await new Promise((resolve) => links.once('drain', resolve));
+        if (!links.write(`${seq},${row.id},${prevHash},${hash}\n`))
+          await new Promise((resolve) => links.once('drain', resolve));
         prevHash = hash;
         if (seq % CHECKPOINT_EVERY === 0 || seq === count) {
           const unsigned = { seq, hash, signedAt: new Date(row.settled_at.getTime() + 1000), keyId, previousSignature };
@@ -177,17 +250,31 @@ export async function seedAttempts({ databaseUrl, count, signingKeyFile, workDir
       }
       if (chunk) yield chunk;
     }
-    await pipeline(Readable.from(lines()), client.query(copyFrom(`COPY attempts (${COLUMNS.map((c) => `"${c}"`).join(', ')}) FROM STDIN WITH (FORMAT csv)`)));
+    await pipeline(
+      Readable.from(lines()),
+      client.query(copyFrom(`COPY attempts (${COLUMNS.map((c) => `"${c}"`).join(', ')}) FROM STDIN WITH (FORMAT csv)`)),
+    );
     links.end();
     await finished(links);
-    await pipeline(createReadStream(linksFile), client.query(copyFrom('COPY audit_chain (seq, attempt_id, prev_hash, hash) FROM STDIN WITH (FORMAT csv)')));
-    log(`  COPY of ${count.toLocaleString('en')} attempts and their links: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    await pipeline(
+      createReadStream(linksFile),
+      client.query(copyFrom('COPY audit_chain (seq, attempt_id, prev_hash, hash) FROM STDIN WITH (FORMAT csv)')),
+    );
+    log(
+      `  COPY of ${count.toLocaleString('en')} attempts and their links: ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    );
 
     for (let i = 0; i < checkpoints.length; i += 500) {
       const batch = checkpoints.slice(i, i + 500);
       const values = [];
-      const tuples = batch.map((c) => `(${[c.seq, c.hash, c.signedAt, c.keyId, c.signature, c.previousSignature].map((v) => `$${values.push(v)}`).join(', ')})`);
-      await client.query(`INSERT INTO audit_checkpoints (seq, hash, signed_at, key_id, signature, previous_signature) VALUES ${tuples.join(', ')}`, values);
+      const tuples = batch.map(
+        (c) =>
+          `(${[c.seq, c.hash, c.signedAt, c.keyId, c.signature, c.previousSignature].map((v) => `$${values.push(v)}`).join(', ')})`,
+      );
+      await client.query(
+        `INSERT INTO audit_checkpoints (seq, hash, signed_at, key_id, signature, previous_signature) VALUES ${tuples.join(', ')}`,
+        values,
+      );
     }
     await client.query(`UPDATE audit_chain_head SET seq = $1, hash = $2, sealed_at = now()`, [seq, prevHash]);
 

@@ -49,7 +49,9 @@ export function summariseCpuProfile(path, { top = 30 } = {}) {
     const { callFrame } = nodes.get(id);
     const name = callFrame.functionName || '(anonymous)';
     if (name === '(idle)') idle += micros;
-    const where = callFrame.url ? `${callFrame.url.replace(/^file:\/\/.*?\/(node_modules|dist)\//, '$1/')}:${callFrame.lineNumber + 1}` : '';
+    const where = callFrame.url
+      ? `${callFrame.url.replace(/^file:\/\/.*?\/(node_modules|dist)\//, '$1/')}:${callFrame.lineNumber + 1}`
+      : '';
     const key = `${name} ${where}`.trim();
     byFunction.set(key, (byFunction.get(key) ?? 0) + micros);
     const pkg = ['(garbage collector)', '(idle)', '(program)'].includes(name) ? name : packageOf(callFrame.url);
@@ -74,18 +76,27 @@ export function summariseCpuProfile(path, { top = 30 } = {}) {
 export function renderCpuProfileSummary(summary, { requests } = {}) {
   const lines = [];
   const perRequest = (ms) => (requests ? ` ${((ms / requests) * 1000).toFixed(0).padStart(5)} us/req` : '');
-  lines.push(`profile: ${summary.totalMs.toFixed(0)} ms, main thread busy ${summary.busyMs.toFixed(0)} ms, idle ${summary.idleMs.toFixed(0)} ms`);
+  lines.push(
+    `profile: ${summary.totalMs.toFixed(0)} ms, main thread busy ${summary.busyMs.toFixed(0)} ms, idle ${summary.idleMs.toFixed(0)} ms`,
+  );
   lines.push('self time by package / area (share of busy time):');
-  for (const row of summary.packages.slice(0, 25)) lines.push(`  ${row.percentOfBusy.toFixed(1).padStart(5)} %${perRequest(row.ms)}  ${row.key}`);
+  for (const row of summary.packages.slice(0, 25))
+    lines.push(`  ${row.percentOfBusy.toFixed(1).padStart(5)} %${perRequest(row.ms)}  ${row.key}`);
   lines.push('time with the package anywhere on the synchronous stack (inclusive; overlaps, so it does not add up):');
-  for (const row of summary.inclusivePackages.slice(0, 25)) lines.push(`  ${row.percentOfBusy.toFixed(1).padStart(5)} %${perRequest(row.ms)}  ${row.key}`);
+  for (const row of summary.inclusivePackages.slice(0, 25))
+    lines.push(`  ${row.percentOfBusy.toFixed(1).padStart(5)} %${perRequest(row.ms)}  ${row.key}`);
   lines.push('top functions by self time:');
-  for (const row of summary.functions) lines.push(`  ${row.percentOfBusy.toFixed(1).padStart(5)} %${perRequest(row.ms)}  ${row.key}`);
+  for (const row of summary.functions)
+    lines.push(`  ${row.percentOfBusy.toFixed(1).padStart(5)} %${perRequest(row.ms)}  ${row.key}`);
   return lines.join('\n');
 }
 
 // `node bench/lib/cpuprofile-summary.mjs file.cpuprofile [requests]`
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [file, requests] = process.argv.slice(2);
-  console.log(renderCpuProfileSummary(summariseCpuProfile(file, { top: 40 }), { requests: requests ? Number(requests) : undefined }));
+  console.log(
+    renderCpuProfileSummary(summariseCpuProfile(file, { top: 40 }), {
+      requests: requests ? Number(requests) : undefined,
+    }),
+  );
 }

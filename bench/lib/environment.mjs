@@ -20,17 +20,38 @@ export const TENANT_ID = '11111111-2222-4333-8444-555555555555';
 export function createTlsCertificate(dir) {
   const certPath = join(dir, 'authority-cert.pem');
   const keyPath = join(dir, 'authority-key.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-addext', 'basicConstraints=critical,CA:TRUE',
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+    ],
+    { stdio: 'ignore' },
+  );
   return { certPath, keyPath };
 }
 
 /** The Ed25519 key production requires for the audit checkpoints (AUDIT_SIGNING_KEY_FILE). */
 export function createAuditSigningKeyFile(dir) {
   const file = join(dir, 'audit-signing-key.pem');
-  writeFileSync(file, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  writeFileSync(file, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+    mode: 0o600,
+  });
   return file;
 }
 
@@ -42,7 +63,14 @@ export async function createSigningKey() {
 
 /** An app-only (client-credentials) caller token, as Entra issues them: RS256, oid/tid/roles/idtyp. */
 export function signCallerToken({ privateKey, issuer, roles, oid, lifetimeSeconds = 4 * 3600 }) {
-  return new SignJWT({ oid, tid: TENANT_ID, roles, idtyp: 'app', azp: '99999999-8888-4777-8666-555555555555', ver: '2.0' })
+  return new SignJWT({
+    oid,
+    tid: TENANT_ID,
+    roles,
+    idtyp: 'app',
+    azp: '99999999-8888-4777-8666-555555555555',
+    ver: '2.0',
+  })
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: 'bench-key-1' })
     .setIssuer(issuer)
     .setAudience(AUDIENCE)
@@ -150,7 +178,17 @@ async function waitUntilReady(url, child, what, timeoutMs = 60_000) {
  * a real issuer, live Graph through @azure/identity's client-secret credential, local tickets, real Postgres.
  * With cpuProfileDir, it runs under --cpu-prof and leaves on SIGUSR2 through a clean exit (see exit-on-signal.cjs).
  */
-export async function startGate({ fakes, databaseUrl, tlsCertPath, auditSigningKeyFile, poolMax, cpuProfileDir, extraNodeArgs = [], extraEnv = {}, gateDir = PROJECT_DIR }) {
+export async function startGate({
+  fakes,
+  databaseUrl,
+  tlsCertPath,
+  auditSigningKeyFile,
+  poolMax,
+  cpuProfileDir,
+  extraNodeArgs = [],
+  extraEnv = {},
+  gateDir = PROJECT_DIR,
+}) {
   const port = await freePort();
   // Not the default 9464: the machine is shared, and the bench must not collide with a gate someone else runs.
   const metricsPort = await freePort();
@@ -207,7 +245,9 @@ export async function startGate({ fakes, databaseUrl, tlsCertPath, auditSigningK
   // A gate that dies during the run must not go unnoticed: say so, with what it printed last.
   child.once('exit', (code, signal) => {
     if (!child.benchStopping) {
-      process.stderr.write(`\nthe gate exited unexpectedly (${code ?? signal}); its last output:\n${Buffer.concat(output).toString()}\n`);
+      process.stderr.write(
+        `\nthe gate exited unexpectedly (${code ?? signal}); its last output:\n${Buffer.concat(output).toString()}\n`,
+      );
     }
   });
   try {
@@ -216,7 +256,14 @@ export async function startGate({ fakes, databaseUrl, tlsCertPath, auditSigningK
     child.kill('SIGKILL');
     throw new Error(`${error.message}\n--- gate output ---\n${Buffer.concat(output).toString()}`, { cause: error });
   }
-  return { name: 'gate', child, pid: child.pid, baseUrl, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, output: () => Buffer.concat(output).toString() };
+  return {
+    name: 'gate',
+    child,
+    pid: child.pid,
+    baseUrl,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    output: () => Buffer.concat(output).toString(),
+  };
 }
 
 export async function startFloor({ fakes, databaseUrl, poolMax, table, execArgv = [] }) {
@@ -266,7 +313,8 @@ export async function putChangeTicket(gate, adminToken, number) {
       shortDescription: 'autopilot-gate bench campaign',
     }),
   });
-  if (!response.ok) throw new Error(`PUT /v1/change-tickets/${number} answered ${response.status}: ${await response.text()}`);
+  if (!response.ok)
+    throw new Error(`PUT /v1/change-tickets/${number} answered ${response.status}: ${await response.text()}`);
 }
 
 /** One request through each server before the load, so a broken setup fails in a second, not after the sweep. */
@@ -277,6 +325,7 @@ export async function smokeTest(server, token, ticket, deviceId) {
     body: JSON.stringify({ changeTicket: ticket, justification: 'bench smoke test: one unassign before the load' }),
   });
   const text = await response.text();
-  if (response.status !== 200) throw new Error(`${server.name}: the smoke request answered ${response.status}: ${text}`);
+  if (response.status !== 200)
+    throw new Error(`${server.name}: the smoke request answered ${response.status}: ${text}`);
   return JSON.parse(text);
 }

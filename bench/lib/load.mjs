@@ -130,7 +130,10 @@ export function drive({ baseUrl, token, ticket, connections, seconds, rate = nul
     };
   };
 
-  const body = JSON.stringify({ changeTicket: ticket, justification: 'bench: bulk ITSM campaign, unassign the room account' });
+  const body = JSON.stringify({
+    changeTicket: ticket,
+    justification: 'bench: bulk ITSM campaign, unassign the room account',
+  });
   return new Promise((resolve, reject) => {
     instance = autocannon(
       {

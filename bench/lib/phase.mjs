@@ -17,7 +17,10 @@ function machineCpu() {
   const [line] = readFileSync('/proc/stat', 'utf8').split('\n');
   const [, ...values] = line.trim().split(/\s+/).map(Number);
   const [user, nice, system, idle, iowait, irq, softirq, steal] = values;
-  return { busy: user + nice + system + irq + softirq + steal, total: user + nice + system + idle + iowait + irq + softirq + steal };
+  return {
+    busy: user + nice + system + irq + softirq + steal,
+    total: user + nice + system + idle + iowait + irq + softirq + steal,
+  };
 }
 
 function cpuSnapshot(server, fakes) {
@@ -65,7 +68,16 @@ async function settledRows(db, table, tag, sent) {
 }
 
 /** Runs load against a server and checks the attempt rows; with measure, also samples CPU and RSS. */
-export async function runPhase({ session, target, connections, seconds, rate = null, label, rssSampler = null, measure = true }) {
+export async function runPhase({
+  session,
+  target,
+  connections,
+  seconds,
+  rate = null,
+  label,
+  rssSampler = null,
+  measure = true,
+}) {
   const server = session[target];
   const table = session.tables[target];
   const ids = deviceIdSequence(nextTag());
@@ -107,12 +119,17 @@ export async function runPhase({ session, target, connections, seconds, rate = n
     inFlight: rows.in_flight,
   };
   rowCheck.pass =
-    rowCheck.rowsAdded === load.sent && rows.rows === load.sent && rows.devices === rows.rows && rows.succeeded === rows.rows && rows.in_flight === 0;
+    rowCheck.rowsAdded === load.sent &&
+    rows.rows === load.sent &&
+    rows.devices === rows.rows &&
+    rows.succeeded === rows.rows &&
+    rows.in_flight === 0;
 
   let cpu = null;
   if (measure) {
     const perRequestMs = (key) => (load.completed ? ((after[key] - before[key]) * 1000) / load.completed : NaN);
-    const machineBusy = (after.machine.busy - before.machine.busy) / Math.max(1, after.machine.total - before.machine.total);
+    const machineBusy =
+      (after.machine.busy - before.machine.busy) / Math.max(1, after.machine.total - before.machine.total);
     cpu = {
       serverMsPerRequest: perRequestMs('server'),
       postgresMsPerRequest: perRequestMs('postgres'),

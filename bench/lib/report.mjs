@@ -6,11 +6,14 @@ export const TARGETS = {
 };
 
 const fixed = (value, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
-const ms = (value) => (Number.isFinite(value) ? (value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0)) : '-');
+const ms = (value) =>
+  Number.isFinite(value) ? (value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0)) : '-';
 const latency = (l) => `${ms(l.p50)} / ${ms(l.p99)} / ${ms(l.max)}`;
 
 function renderTable(headers, rows) {
-  const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => String(row[column]).length)));
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => String(row[column]).length)),
+  );
   const line = (cells) => `| ${cells.map((cell, column) => String(cell).padStart(widths[column])).join(' | ')} |`;
   return [line(headers), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
@@ -42,13 +45,18 @@ export function buildSummary({ settings, sweep, openLoop, warmups, gatePeakRssMi
     {
       name: 'throughput at concurrency 32: gate req/s >= 60 % of the floor',
       value: at32 ? at32.ratio : NaN,
-      display: at32 ? `${fixed(at32.gate?.reqPerSec)} / ${fixed(at32.floor?.reqPerSec)} req/s = ${fixed(at32.ratio * 100, 1)} %` : 'not measured (32 not in BENCH_CONCURRENCY)',
+      display: at32
+        ? `${fixed(at32.gate?.reqPerSec)} / ${fixed(at32.floor?.reqPerSec)} req/s = ${fixed(at32.ratio * 100, 1)} %`
+        : 'not measured (32 not in BENCH_CONCURRENCY)',
       pass: at32 ? at32.ratio >= TARGETS.throughputRatioAt32 : false,
     },
     {
       name: `open loop at ${fixed(settings.openLoopFraction * 100)} % of the floor's peak: gate p99 <= 1.5 x floor p99`,
       value: p99Ratio,
-      display: openGate && openFloor ? `${ms(openGate.latencyMs.p99)} / ${ms(openFloor.latencyMs.p99)} ms = ${fixed(p99Ratio, 2)} x` : 'not measured',
+      display:
+        openGate && openFloor
+          ? `${ms(openGate.latencyMs.p99)} / ${ms(openFloor.latencyMs.p99)} ms = ${fixed(p99Ratio, 2)} x`
+          : 'not measured',
       pass: p99Ratio <= TARGETS.openLoopP99Ratio,
     },
     {
@@ -66,7 +74,12 @@ export function buildSummary({ settings, sweep, openLoop, warmups, gatePeakRssMi
     {
       name: 'every gate request left exactly one attempt row (succeeded, one per device id)',
       value: gateRows - gateRequests,
-      display: `${gateRequests} requests sent, ${gateRows} rows; phases failing the check: ${gatePhases.filter((phase) => !phase.rowCheck.pass).map((phase) => phase.label).join(', ') || 'none'}`,
+      display: `${gateRequests} requests sent, ${gateRows} rows; phases failing the check: ${
+        gatePhases
+          .filter((phase) => !phase.rowCheck.pass)
+          .map((phase) => phase.label)
+          .join(', ') || 'none'
+      }`,
       pass: gatePhases.every((phase) => phase.rowCheck.pass),
     },
   ].map((target) => ({ ...target, verdict: verdict(target.pass) }));
@@ -74,18 +87,36 @@ export function buildSummary({ settings, sweep, openLoop, warmups, gatePeakRssMi
   return { closedRows, floorPeak, openGate, openFloor, p99Ratio, targets, errorCount };
 }
 
-const heapSetting = (settings) => (settings.gateHeapMiB > 0 ? `--max-old-space-size=${settings.gateHeapMiB}` : "V8's own heap sizing");
+const heapSetting = (settings) =>
+  settings.gateHeapMiB > 0 ? `--max-old-space-size=${settings.gateHeapMiB}` : "V8's own heap sizing";
 
 export function renderReport({ meta, settings, summary, sweep, openLoop, rateUsed }) {
   const out = [];
   out.push(`autopilot-gate bench, ${meta.date} on ${meta.machine}`);
-  out.push(`${meta.node}, ${meta.postgres}; ${settings.durationSeconds} s per point after a ${settings.warmupSeconds} s warm-up; DB pool ${settings.poolMax} for both`);
-  out.push(`gate: ${[heapSetting(settings), ...settings.gateNodeArgs].join(' ')}; load average at the start ${meta.loadAverage ?? '-'}`);
+  out.push(
+    `${meta.node}, ${meta.postgres}; ${settings.durationSeconds} s per point after a ${settings.warmupSeconds} s warm-up; DB pool ${settings.poolMax} for both`,
+  );
+  out.push(
+    `gate: ${[heapSetting(settings), ...settings.gateNodeArgs].join(' ')}; load average at the start ${meta.loadAverage ?? '-'}`,
+  );
   out.push('');
-  out.push('Closed loop (autocannon, keep-alive, one connection per unit of concurrency; latencies in ms: p50 / p99 / max)');
+  out.push(
+    'Closed loop (autocannon, keep-alive, one connection per unit of concurrency; latencies in ms: p50 / p99 / max)',
+  );
   out.push(
     renderTable(
-      ['conc', 'gate req/s', 'floor req/s', 'gate/floor', 'gate latency', 'floor latency', 'errors g/f', 'gate CPU ms/req', 'floor CPU ms/req', 'gate RSS MiB'],
+      [
+        'conc',
+        'gate req/s',
+        'floor req/s',
+        'gate/floor',
+        'gate latency',
+        'floor latency',
+        'errors g/f',
+        'gate CPU ms/req',
+        'floor CPU ms/req',
+        'gate RSS MiB',
+      ],
       summary.closedRows.map(({ connections, gate, floor, ratio }) => [
         connections,
         fixed(gate?.reqPerSec),
@@ -101,8 +132,13 @@ export function renderReport({ meta, settings, summary, sweep, openLoop, rateUse
     ),
   );
   out.push('');
-  const pacing = settings.openLoopPacer === 'even' ? `evenly paced over ${settings.openLoopConnections} connections` : `autocannon overallRate over ${settings.openLoopConnections} connections`;
-  out.push(`Open loop at ${fixed(rateUsed)} req/s = ${fixed(settings.openLoopFraction * 100)} % of the floor's peak ${fixed(summary.floorPeak)} req/s (${pacing})`);
+  const pacing =
+    settings.openLoopPacer === 'even'
+      ? `evenly paced over ${settings.openLoopConnections} connections`
+      : `autocannon overallRate over ${settings.openLoopConnections} connections`;
+  out.push(
+    `Open loop at ${fixed(rateUsed)} req/s = ${fixed(settings.openLoopFraction * 100)} % of the floor's peak ${fixed(summary.floorPeak)} req/s (${pacing})`,
+  );
   out.push(
     renderTable(
       ['server', 'achieved req/s', 'p50', 'p90', 'p99', 'max', 'late starts', 'errors', 'CPU ms/req', 'RSS MiB'],
@@ -122,14 +158,24 @@ export function renderReport({ meta, settings, summary, sweep, openLoop, rateUse
   );
   out.push(`p99 gate/floor: ${fixed(summary.p99Ratio, 2)} x`);
   out.push('');
-  out.push('Where the 2 cores went, CPU ms per request (server = gate or floor; postgres = backends of the bench database; fakes = Graph, issuer, authority; load = autocannon)');
+  out.push(
+    'Where the 2 cores went, CPU ms per request (server = gate or floor; postgres = backends of the bench database; fakes = Graph, issuer, authority; load = autocannon)',
+  );
   out.push(
     renderTable(
       ['phase', 'server', 'postgres', 'fakes', 'load', 'sum', 'machine busy'],
       [...sweep, ...openLoop].map((phase) => {
         const c = phase.cpu;
         const sum = c.serverMsPerRequest + c.postgresMsPerRequest + c.fakesMsPerRequest + c.loadGeneratorMsPerRequest;
-        return [phase.label, fixed(c.serverMsPerRequest, 2), fixed(c.postgresMsPerRequest, 2), fixed(c.fakesMsPerRequest, 2), fixed(c.loadGeneratorMsPerRequest, 2), fixed(sum, 2), `${fixed(c.machineBusyPercent)} %`];
+        return [
+          phase.label,
+          fixed(c.serverMsPerRequest, 2),
+          fixed(c.postgresMsPerRequest, 2),
+          fixed(c.fakesMsPerRequest, 2),
+          fixed(c.loadGeneratorMsPerRequest, 2),
+          fixed(sum, 2),
+          `${fixed(c.machineBusyPercent)} %`,
+        ];
       }),
     ),
   );

@@ -37,7 +37,10 @@ export function settingsFromEnv(env = process.env) {
     databaseName: env.BENCH_DATABASE || 'autopilot_gate_bench',
     durationSeconds: number('BENCH_DURATION', 10),
     warmupSeconds: number('BENCH_WARMUP', 3),
-    concurrencies: (env.BENCH_CONCURRENCY || '1,8,32,128').split(',').map((value) => Number(value.trim())).filter((value) => value > 0),
+    concurrencies: (env.BENCH_CONCURRENCY || '1,8,32,128')
+      .split(',')
+      .map((value) => Number(value.trim()))
+      .filter((value) => value > 0),
     openLoopFraction: number('BENCH_OPEN_LOOP_FRACTION', 0.4),
     openLoopConnections: number('BENCH_OPEN_LOOP_CONNECTIONS', 64),
     openLoopPacer: env.BENCH_OPEN_LOOP_PACER === 'autocannon' ? 'autocannon' : 'even',
@@ -53,13 +56,21 @@ export function settingsFromEnv(env = process.env) {
     // The pod's memory limit the gate's peak RSS is held against (the chart's default).
     memoryLimitMiB: number('BENCH_MEMORY_LIMIT_MIB', 384),
     // Extra environment for the gate, e.g. AUDIT_SEAL_INTERVAL_MS=0 to measure it without the chain sealer.
-    gateEnv: Object.fromEntries((env.BENCH_GATE_ENV || '').split(/\s+/).filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
+    gateEnv: Object.fromEntries(
+      (env.BENCH_GATE_ENV || '')
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+    ),
   };
 }
 
 /** The chart's heap flag first, so an explicit --max-old-space-size in BENCH_GATE_NODE_ARGS overrides it. */
 export function gateNodeArgsOf(settings) {
-  return [...(settings.gateHeapMiB > 0 ? [`--max-old-space-size=${settings.gateHeapMiB}`] : []), ...settings.gateNodeArgs];
+  return [
+    ...(settings.gateHeapMiB > 0 ? [`--max-old-space-size=${settings.gateHeapMiB}`] : []),
+    ...settings.gateNodeArgs,
+  ];
 }
 
 /**
@@ -90,12 +101,26 @@ export async function openSession({ settings, gateCpuProfileDir, floorExecArgv, 
     cleanups.push(() => dropDatabase(settings.adminUrl, settings.databaseName));
     const databaseUrl = databaseUrlFor(settings.adminUrl, settings.databaseName);
 
-    const fakes = await startFakes({ publicJwk: signing.publicJwk, tlsCertPath: tls.certPath, tlsKeyPath: tls.keyPath });
+    const fakes = await startFakes({
+      publicJwk: signing.publicJwk,
+      tlsCertPath: tls.certPath,
+      tlsKeyPath: tls.keyPath,
+    });
     cleanups.push(() => stopChild(fakes.child));
     log(`fakes: graph ${fakes.graphBaseUrl}, issuer ${fakes.issuer}, authority ${fakes.authorityHost}`);
 
     log('starting the gate (production mode, node dist/main.js)');
-    const gate = await startGate({ fakes, databaseUrl, tlsCertPath: tls.certPath, auditSigningKeyFile: createAuditSigningKeyFile(workDir), poolMax: settings.poolMax, cpuProfileDir: gateCpuProfileDir, extraNodeArgs: gateNodeArgsOf(settings), extraEnv: settings.gateEnv, gateDir: settings.gateDir });
+    const gate = await startGate({
+      fakes,
+      databaseUrl,
+      tlsCertPath: tls.certPath,
+      auditSigningKeyFile: createAuditSigningKeyFile(workDir),
+      poolMax: settings.poolMax,
+      cpuProfileDir: gateCpuProfileDir,
+      extraNodeArgs: gateNodeArgsOf(settings),
+      extraEnv: settings.gateEnv,
+      gateDir: settings.gateDir,
+    });
     cleanups.push(() => stopChild(gate.child));
 
     const db = new pg.Client({ connectionString: databaseUrl });
@@ -104,17 +129,43 @@ export async function openSession({ settings, gateCpuProfileDir, floorExecArgv, 
     // Same columns, defaults and indexes as the gate's attempts table (which the gate's migrations just made).
     await db.query(`CREATE TABLE ${FLOOR_TABLE} (LIKE attempts INCLUDING ALL)`);
 
-    const floor = await startFloor({ fakes, databaseUrl, poolMax: settings.poolMax, table: FLOOR_TABLE, execArgv: floorExecArgv });
+    const floor = await startFloor({
+      fakes,
+      databaseUrl,
+      poolMax: settings.poolMax,
+      table: FLOOR_TABLE,
+      execArgv: floorExecArgv,
+    });
     cleanups.push(() => stopChild(floor.child));
 
-    const callerToken = await signCallerToken({ privateKey: signing.privateKey, issuer: fakes.issuer, roles: [UNASSIGN_ROLE], oid: '0b0b0b0b-1111-4222-8333-444444444444' });
-    const adminToken = await signCallerToken({ privateKey: signing.privateKey, issuer: fakes.issuer, roles: [ADMIN_ROLE], oid: '0a0a0a0a-1111-4222-8333-444444444444' });
+    const callerToken = await signCallerToken({
+      privateKey: signing.privateKey,
+      issuer: fakes.issuer,
+      roles: [UNASSIGN_ROLE],
+      oid: '0b0b0b0b-1111-4222-8333-444444444444',
+    });
+    const adminToken = await signCallerToken({
+      privateKey: signing.privateKey,
+      issuer: fakes.issuer,
+      roles: [ADMIN_ROLE],
+      oid: '0a0a0a0a-1111-4222-8333-444444444444',
+    });
     await putChangeTicket(gate, adminToken, TICKET);
     await smokeTest(gate, callerToken, TICKET, 'ffffffff-0000-4000-8000-000000000001');
     await smokeTest(floor, callerToken, TICKET, 'ffffffff-0000-4000-8000-000000000002');
     log('both servers answered a smoke request with 200');
 
-    return Object.assign(session, { settings, fakes, gate, floor, db, databaseUrl, callerToken, ticket: TICKET, tables: { gate: 'attempts', floor: FLOOR_TABLE } });
+    return Object.assign(session, {
+      settings,
+      fakes,
+      gate,
+      floor,
+      db,
+      databaseUrl,
+      callerToken,
+      ticket: TICKET,
+      tables: { gate: 'attempts', floor: FLOOR_TABLE },
+    });
   } catch (error) {
     await session.close();
     throw error;

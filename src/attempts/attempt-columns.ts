@@ -7,19 +7,63 @@ type TerminalColumns = AttemptSettlement & { settledAt: Date; durationMs: number
 
 /** Every column an insert writes, in order: the draft's facts plus the outcome columns. */
 const INSERTED = [
-  'id', 'receivedAt', 'outcome', 'httpStatus', 'errorCode', 'settledAt', 'durationMs',
-  'entryPoint', 'correlationId', 'simulated', 'policyVersion', 'clientIp', 'userAgent', 'deviceId',
-  'actorOid', 'actorTenantId', 'actorUpn', 'actorAppId', 'actorKind', 'actorRoles',
-  'deviceSnapshot', 'changeTicket', 'ticketSnapshot', 'justification', 'breakGlass', 'decision', 'decisionReason',
-  'graphStatus', 'graphErrorCode', 'graphErrorMessage', 'graphRequestId', 'graphClientRequestId', 'graphDurationMs',
-  'idempotencyKey', 'replayOf', 'reconciled', 'graphTries', 'answer', 'serialNumber',
+  'id',
+  'receivedAt',
+  'outcome',
+  'httpStatus',
+  'errorCode',
+  'settledAt',
+  'durationMs',
+  'entryPoint',
+  'correlationId',
+  'simulated',
+  'policyVersion',
+  'clientIp',
+  'userAgent',
+  'deviceId',
+  'actorOid',
+  'actorTenantId',
+  'actorUpn',
+  'actorAppId',
+  'actorKind',
+  'actorRoles',
+  'deviceSnapshot',
+  'changeTicket',
+  'ticketSnapshot',
+  'justification',
+  'breakGlass',
+  'decision',
+  'decisionReason',
+  'graphStatus',
+  'graphErrorCode',
+  'graphErrorMessage',
+  'graphRequestId',
+  'graphClientRequestId',
+  'graphDurationMs',
+  'idempotencyKey',
+  'replayOf',
+  'reconciled',
+  'graphTries',
+  'answer',
+  'serialNumber',
 ] as const;
 
 /** What a step may learn after the in-flight row is written: settle updates these and the outcome, nothing else. */
 const LEARNT_IN_FLIGHT = [
-  'deviceSnapshot', 'ticketSnapshot', 'breakGlass', 'decision', 'decisionReason',
-  'graphStatus', 'graphErrorCode', 'graphErrorMessage', 'graphRequestId', 'graphClientRequestId', 'graphDurationMs',
-  'reconciled', 'graphTries', 'answer',
+  'deviceSnapshot',
+  'ticketSnapshot',
+  'breakGlass',
+  'decision',
+  'decisionReason',
+  'graphStatus',
+  'graphErrorCode',
+  'graphErrorMessage',
+  'graphRequestId',
+  'graphClientRequestId',
+  'graphDurationMs',
+  'reconciled',
+  'graphTries',
+  'answer',
 ] as const satisfies readonly (keyof Facts)[];
 const TERMINAL = ['outcome', 'httpStatus', 'errorCode', 'settledAt', 'durationMs'] as const;
 
@@ -50,7 +94,13 @@ const placeholder = (field: string, index: number) => `$${index + 1}${CASTS[fiel
 export const INSERT_ATTEMPT = `INSERT INTO attempts (${INSERTED.map(columnOf).join(', ')}) VALUES (${INSERTED.map(placeholder).join(', ')})`;
 
 /** The outcomes after which nothing happened and a retry may succeed: their idempotency key is free again. */
-export const KEY_RELEASING_OUTCOMES = ['rate_limited', 'graph_unavailable', 'graph_timeout', 'ticket_unavailable', 'internal_error'] as const satisfies readonly AttemptOutcome[];
+export const KEY_RELEASING_OUTCOMES = [
+  'rate_limited',
+  'graph_unavailable',
+  'graph_timeout',
+  'ticket_unavailable',
+  'internal_error',
+] as const satisfies readonly AttemptOutcome[];
 
 const key = (offset: number) => `$${INSERTED.length + offset}`;
 /**
@@ -90,8 +140,20 @@ export const SETTLE_ATTEMPT_WITH_LOCAL_NOTE =
 
 type Row = Record<(typeof INSERTED)[number], unknown>;
 
-export function insertParameters(draft: AttemptDraft, outcome: Omit<Partial<TerminalColumns>, 'outcome'> & { outcome: AttemptOutcome }): unknown[] {
-  const row: Row = { httpStatus: null, errorCode: null, settledAt: null, durationMs: null, ...draft.facts, ...outcome, id: draft.id, receivedAt: draft.receivedAt };
+export function insertParameters(
+  draft: AttemptDraft,
+  outcome: Omit<Partial<TerminalColumns>, 'outcome'> & { outcome: AttemptOutcome },
+): unknown[] {
+  const row: Row = {
+    httpStatus: null,
+    errorCode: null,
+    settledAt: null,
+    durationMs: null,
+    ...draft.facts,
+    ...outcome,
+    id: draft.id,
+    receivedAt: draft.receivedAt,
+  };
   return INSERTED.map((field) => parameter(field, row[field]));
 }
 

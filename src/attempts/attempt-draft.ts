@@ -3,7 +3,10 @@ import type { Principal } from '../auth/principal';
 import type { GraphFailure, GraphResult } from '../graph/graph-client';
 import type { AttemptRecord, EntryPoint, TerminalOutcome } from './attempt';
 
-type DraftFacts = Omit<AttemptRecord, 'id' | 'receivedAt' | 'settledAt' | 'outcome' | 'httpStatus' | 'errorCode' | 'durationMs'>;
+type DraftFacts = Omit<
+  AttemptRecord,
+  'id' | 'receivedAt' | 'settledAt' | 'outcome' | 'httpStatus' | 'errorCode' | 'durationMs'
+>;
 
 export interface AttemptStart {
   entryPoint: EntryPoint;
@@ -23,7 +26,8 @@ export interface AttemptSettlement {
 }
 
 const MAX_TEXT = 1000;
-const clip = (value: string | null | undefined, max = MAX_TEXT): string | null => (value == null ? null : value.slice(0, max));
+const clip = (value: string | null | undefined, max = MAX_TEXT): string | null =>
+  value == null ? null : value.slice(0, max);
 
 /**
  * The attempt while the request is being decided: each step adds what it learned, and the repository writes

@@ -17,7 +17,11 @@ export const ATTEMPT_VIEW_FIELDS = [...ATTEMPT_FIELDS, 'workNote'] as const;
  * of an attempt the reader may not act on (with the reason naming it), are for those who may `diagnose` it, auditors;
  * then the policy's `fields` leave out what the reader's rules do not list.
  */
-export function attemptAsSeenBy(ability: AppAbility, attempt: AttemptRecord, workNote: WorkNoteState | null): Partial<AttemptView> {
+export function attemptAsSeenBy(
+  ability: AppAbility,
+  attempt: AttemptRecord,
+  workNote: WorkNoteState | null,
+): Partial<AttemptView> {
   const shown: AttemptView = { ...attempt, workNote };
   if (!ability.can('diagnose', subject('Attempt', { ...attempt }))) {
     shown.graphErrorMessage = null;

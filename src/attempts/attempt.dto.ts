@@ -25,10 +25,13 @@ export class AttemptDto {
   @ApiProperty(text) clientIp!: string | null;
   @ApiProperty(text) userAgent!: string | null;
   @ApiProperty(text) deviceId!: string | null;
-  @ApiProperty({ ...text, description: 'The serial number the caller named, for requests by serial.' }) serialNumber!: string | null;
-  @ApiProperty({ ...json, description: 'The device as read from Graph before the action.' }) deviceSnapshot!: object | null;
+  @ApiProperty({ ...text, description: 'The serial number the caller named, for requests by serial.' }) serialNumber!:
+    string | null;
+  @ApiProperty({ ...json, description: 'The device as read from Graph before the action.' }) deviceSnapshot!:
+    object | null;
   @ApiProperty(text) changeTicket!: string | null;
-  @ApiProperty({ ...json, description: 'The change ticket as read when it was checked.' }) ticketSnapshot!: object | null;
+  @ApiProperty({ ...json, description: 'The change ticket as read when it was checked.' }) ticketSnapshot!:
+    object | null;
   @ApiProperty(text) justification!: string | null;
   @ApiProperty() breakGlass!: boolean;
   @ApiProperty({ enum: ['allowed', 'denied'], nullable: true }) decision!: string | null;
@@ -42,20 +45,34 @@ export class AttemptDto {
   @ApiProperty(int) graphDurationMs!: number | null;
   @ApiProperty(int) durationMs!: number | null;
   @ApiProperty({ ...text, description: 'The Idempotency-Key the caller sent.' }) idempotencyKey!: string | null;
-  @ApiProperty({ ...text, format: 'uuid', description: 'For a replayed attempt: the attempt whose answer it repeated.' }) replayOf!: string | null;
-  @ApiProperty({ description: "The unassign's answer was lost and a read of the device showed the resource account gone." }) reconciled!: boolean;
+  @ApiProperty({
+    ...text,
+    format: 'uuid',
+    description: 'For a replayed attempt: the attempt whose answer it repeated.',
+  })
+  replayOf!: string | null;
+  @ApiProperty({
+    description: "The unassign's answer was lost and a read of the device showed the resource account gone.",
+  })
+  reconciled!: boolean;
   @ApiProperty({
     type: 'array',
     nullable: true,
-    description: 'Every Graph try: operation (read, unassign, reconcile), result, status, request-id, client-request-id, the wait before it.',
+    description:
+      'Every Graph try: operation (read, unassign, reconcile), result, status, request-id, client-request-id, the wait before it.',
     items: { type: 'object', additionalProperties: true },
   })
   graphTries!: object[] | null;
-  @ApiProperty({ ...json, description: 'The detail and extensions a refusal answered with (a preview: its checks; a swept attempt: the sweeper and why).' })
+  @ApiProperty({
+    ...json,
+    description:
+      'The detail and extensions a refusal answered with (a preview: its checks; a swept attempt: the sweeper and why).',
+  })
   answer!: object | null;
   @ApiProperty({
     ...json,
-    description: "The work note on the attempt's ServiceNow change: {state: pending|sending|sent|failed, tries, sentAt, lastError}; null when there is none.",
+    description:
+      "The work note on the attempt's ServiceNow change: {state: pending|sending|sent|failed, tries, sentAt, lastError}; null when there is none.",
   })
   workNote!: object | null;
 }
@@ -82,9 +99,23 @@ export const ATTEMPT_EXAMPLE: AttemptDto = {
   userAgent: 'curl/8.11.1',
   deviceId: DEVICE_ID,
   serialNumber: null,
-  deviceSnapshot: { id: DEVICE_ID, serialNumber: 'SIM-MTR-0001', groupTag: 'MTR-EU', displayName: 'ROOM-EU-01', userPrincipalName: 'room-eu-01@contoso.example' },
+  deviceSnapshot: {
+    id: DEVICE_ID,
+    serialNumber: 'SIM-MTR-0001',
+    groupTag: 'MTR-EU',
+    displayName: 'ROOM-EU-01',
+    userPrincipalName: 'room-eu-01@contoso.example',
+  },
   changeTicket: 'CHG0001234',
-  ticketSnapshot: { number: 'CHG0001234', source: 'servicenow', state: 'Implement', approval: 'approved', plannedStart: '2026-12-03T08:00:00.000Z', plannedEnd: '2026-12-03T18:00:00.000Z', affectedCis: ['SIM-MTR-0001'] },
+  ticketSnapshot: {
+    number: 'CHG0001234',
+    source: 'servicenow',
+    state: 'Implement',
+    approval: 'approved',
+    plannedStart: '2026-12-03T08:00:00.000Z',
+    plannedEnd: '2026-12-03T18:00:00.000Z',
+    affectedCis: ['SIM-MTR-0001'],
+  },
   justification: 'Room moved to building B; account re-assigned by INC0012345.',
   breakGlass: false,
   decision: 'allowed',
@@ -101,8 +132,24 @@ export const ATTEMPT_EXAMPLE: AttemptDto = {
   replayOf: null,
   reconciled: false,
   graphTries: [
-    { operation: 'read', result: 'ok', status: 200, requestId: 'b0d1e2f3-0000-4000-8000-00000000a000', clientRequestId: 'c0d1e2f3-0000-4000-8000-00000000b002', waitMs: 0, durationMs: 188 },
-    { operation: 'unassign', result: 'ok', status: 204, requestId: 'b0d1e2f3-0000-4000-8000-00000000a001', clientRequestId: 'c0d1e2f3-0000-4000-8000-00000000b002', waitMs: 0, durationMs: 224 },
+    {
+      operation: 'read',
+      result: 'ok',
+      status: 200,
+      requestId: 'b0d1e2f3-0000-4000-8000-00000000a000',
+      clientRequestId: 'c0d1e2f3-0000-4000-8000-00000000b002',
+      waitMs: 0,
+      durationMs: 188,
+    },
+    {
+      operation: 'unassign',
+      result: 'ok',
+      status: 204,
+      requestId: 'b0d1e2f3-0000-4000-8000-00000000a001',
+      clientRequestId: 'c0d1e2f3-0000-4000-8000-00000000b002',
+      waitMs: 0,
+      durationMs: 224,
+    },
   ],
   answer: null,
   workNote: { state: 'sent', tries: 1, sentAt: '2026-12-03T14:32:49.310Z', lastError: null },

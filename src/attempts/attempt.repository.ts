@@ -79,7 +79,14 @@ export class AttemptRepository {
     try {
       inserted = await this.write('attempt open', draft.id, async () =>
         claim
-          ? (await this.database.sql.query(`${INSERT_ATTEMPT_CLAIMING_KEY} RETURNING 1`, [...parameters, claim.keyId, claim.fingerprint, claim.ttlMs])).length
+          ? (
+              await this.database.sql.query(`${INSERT_ATTEMPT_CLAIMING_KEY} RETURNING 1`, [
+                ...parameters,
+                claim.keyId,
+                claim.fingerprint,
+                claim.ttlMs,
+              ])
+            ).length
           : (await this.database.sql.query(INSERT_ATTEMPT, parameters), 1),
       );
     } catch (error) {
@@ -99,7 +106,10 @@ export class AttemptRepository {
   async holdDevice(draft: AttemptDraft): Promise<'held' | 'device_busy'> {
     try {
       await this.write('attempt hold device', draft.id, () =>
-        this.database.sql.query(`UPDATE attempts SET device_id = $2 WHERE id = $1::uuid AND outcome = 'in_flight'`, [draft.id, draft.facts.deviceId]),
+        this.database.sql.query(`UPDATE attempts SET device_id = $2 WHERE id = $1::uuid AND outcome = 'in_flight'`, [
+          draft.id,
+          draft.facts.deviceId,
+        ]),
       );
       return 'held';
     } catch (error) {
@@ -118,9 +128,20 @@ export class AttemptRepository {
       if (!draft.opened) return this.database.sql.query(INSERT_ATTEMPT, insertParameters(draft, terminal));
       const parameters = settleParameters(draft, terminal);
       if (note?.kind === 'servicenow') {
-        return this.database.sql.query(SETTLE_ATTEMPT_WITH_OUTBOX_NOTE, [...parameters, randomUUID(), note.changeNumber, note.changeSysId, storableText(note.body)]);
+        return this.database.sql.query(SETTLE_ATTEMPT_WITH_OUTBOX_NOTE, [
+          ...parameters,
+          randomUUID(),
+          note.changeNumber,
+          note.changeSysId,
+          storableText(note.body),
+        ]);
       }
-      if (note?.kind === 'local') return this.database.sql.query(SETTLE_ATTEMPT_WITH_LOCAL_NOTE, [...parameters, note.changeNumber, storableText(note.body)]);
+      if (note?.kind === 'local')
+        return this.database.sql.query(SETTLE_ATTEMPT_WITH_LOCAL_NOTE, [
+          ...parameters,
+          note.changeNumber,
+          storableText(note.body),
+        ]);
       return this.database.sql.query(SETTLE_ATTEMPT, parameters);
     });
     noteAttempt(draft.id);
@@ -151,11 +172,19 @@ export class AttemptRepository {
   }
 
   /** True when this call settled it (not the request itself, or another sweep, meanwhile). */
-  async settleStale(id: string, settlement: StaleSettlement, note?: Extract<WorkNoteToWrite, { kind: 'servicenow' }>): Promise<boolean> {
+  async settleStale(
+    id: string,
+    settlement: StaleSettlement,
+    note?: Extract<WorkNoteToWrite, { kind: 'servicenow' }>,
+  ): Promise<boolean> {
     const answer = JSON.stringify(storableValue({ settledBy: 'sweeper', detail: settlement.note }));
     const tries = JSON.stringify(storableValue(settlement.tries ?? []));
-    const noted = note ? [randomUUID(), note.changeNumber, note.changeSysId, storableText(note.body)] : [null, null, null, null];
-    const rows = await this.write('attempt settle stale', id, () => this.database.sql.query(SETTLE_STALE, [id, settlement.outcome, settlement.reconciled, answer, tries, ...noted]));
+    const noted = note
+      ? [randomUUID(), note.changeNumber, note.changeSysId, storableText(note.body)]
+      : [null, null, null, null];
+    const rows = await this.write('attempt settle stale', id, () =>
+      this.database.sql.query(SETTLE_STALE, [id, settlement.outcome, settlement.reconciled, answer, tries, ...noted]),
+    );
     return rows.length === 1;
   }
 
@@ -166,7 +195,14 @@ export class AttemptRepository {
 
   /** Each write of an attempt is a span of its own. */
   private write<T>(name: string, attemptId: string, statement: () => Promise<T>): Promise<T> {
-    return this.tracer.inSpan(name, { 'db.system.name': this.database.kind === 'pglite' ? 'pglite' : 'postgresql', 'autopilot_gate.attempt_id': attemptId }, statement);
+    return this.tracer.inSpan(
+      name,
+      {
+        'db.system.name': this.database.kind === 'pglite' ? 'pglite' : 'postgresql',
+        'autopilot_gate.attempt_id': attemptId,
+      },
+      statement,
+    );
   }
 
   private async keyHolder(claim: IdempotencyClaim): Promise<{ fingerprint: string; attempt: AttemptRecord } | null> {

@@ -33,16 +33,55 @@ export const ENTRY_POINTS = ['v1', 'v1-by-serial', 'graph-facade', 'preview', 'p
 export type EntryPoint = (typeof ENTRY_POINTS)[number];
 
 /** What each door answers on success: our JSON result, or Graph's own empty 204. */
-export const SUCCESS_STATUS: Record<EntryPoint, number> = { v1: 200, 'v1-by-serial': 200, 'graph-facade': 204, preview: 200, 'preview-by-serial': 200 };
+export const SUCCESS_STATUS: Record<EntryPoint, number> = {
+  v1: 200,
+  'v1-by-serial': 200,
+  'graph-facade': 204,
+  preview: 200,
+  'preview-by-serial': 200,
+};
 
 /** Every field of an attempt record, in the order the record lists them: what policy `fields` and conditions may name. */
 export const ATTEMPT_FIELDS = [
-  'id', 'receivedAt', 'settledAt', 'outcome', 'httpStatus', 'errorCode', 'entryPoint', 'simulated', 'correlationId',
-  'actorOid', 'actorTenantId', 'actorUpn', 'actorAppId', 'actorKind', 'actorRoles', 'clientIp', 'userAgent',
-  'deviceId', 'deviceSnapshot', 'changeTicket', 'ticketSnapshot', 'justification', 'breakGlass',
-  'decision', 'decisionReason', 'policyVersion',
-  'graphStatus', 'graphErrorCode', 'graphErrorMessage', 'graphRequestId', 'graphClientRequestId', 'graphDurationMs', 'durationMs',
-  'idempotencyKey', 'replayOf', 'reconciled', 'graphTries', 'answer', 'serialNumber',
+  'id',
+  'receivedAt',
+  'settledAt',
+  'outcome',
+  'httpStatus',
+  'errorCode',
+  'entryPoint',
+  'simulated',
+  'correlationId',
+  'actorOid',
+  'actorTenantId',
+  'actorUpn',
+  'actorAppId',
+  'actorKind',
+  'actorRoles',
+  'clientIp',
+  'userAgent',
+  'deviceId',
+  'deviceSnapshot',
+  'changeTicket',
+  'ticketSnapshot',
+  'justification',
+  'breakGlass',
+  'decision',
+  'decisionReason',
+  'policyVersion',
+  'graphStatus',
+  'graphErrorCode',
+  'graphErrorMessage',
+  'graphRequestId',
+  'graphClientRequestId',
+  'graphDurationMs',
+  'durationMs',
+  'idempotencyKey',
+  'replayOf',
+  'reconciled',
+  'graphTries',
+  'answer',
+  'serialNumber',
 ] as const satisfies readonly (keyof AttemptRecord)[];
 
 /** One request to unassign, as recorded: who, what, why, the decision, what Graph said, and when. */

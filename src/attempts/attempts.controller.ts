@@ -31,15 +31,30 @@ export class AttemptsController {
       'reader may not unassign, are shown only to readers who may `diagnose` the attempt. `workNote` is the state of the ' +
       "note on the attempt's ServiceNow change (pending, sending, sent, failed), null when there is none.",
   })
-  @ApiOkResponse({ type: AttemptDto, description: 'The attempt, with the fields the reader may see.', example: ATTEMPT_EXAMPLE })
-  @ApiProblemResponses(ProblemCode.InvalidRequest, ProblemCode.Unauthenticated, ProblemCode.PolicyDenied, ProblemCode.AttemptNotFound)
+  @ApiOkResponse({
+    type: AttemptDto,
+    description: 'The attempt, with the fields the reader may see.',
+    example: ATTEMPT_EXAMPLE,
+  })
+  @ApiProblemResponses(
+    ProblemCode.InvalidRequest,
+    ProblemCode.Unauthenticated,
+    ProblemCode.PolicyDenied,
+    ProblemCode.AttemptNotFound,
+  )
   async find(
-    @Param('attemptId', new ParseUUIDPipe({ exceptionFactory: () => new ProblemError(ProblemCode.InvalidRequest, 'The attempt id must be a UUID.') }))
+    @Param(
+      'attemptId',
+      new ParseUUIDPipe({
+        exceptionFactory: () => new ProblemError(ProblemCode.InvalidRequest, 'The attempt id must be a UUID.'),
+      }),
+    )
     attemptId: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<Partial<AttemptView>> {
     const ability = this.abilities.forPrincipal(principal);
-    if (ability.cannot('read', 'Attempt')) throw new ProblemError(ProblemCode.PolicyDenied, 'Your roles do not allow reading attempts.');
+    if (ability.cannot('read', 'Attempt'))
+      throw new ProblemError(ProblemCode.PolicyDenied, 'Your roles do not allow reading attempts.');
     const attempt = await this.attempts.findById(attemptId);
     // An attempt the caller may not read is reported as missing, so its existence does not leak.
     if (!attempt || ability.cannot('read', subject('Attempt', { ...attempt }))) {

@@ -21,7 +21,11 @@ export const auditControllers: Type[] = [AuditAttemptsController, AuditSummaryCo
 export function auditProviders(audit: AppConfig['audit']): Provider[] {
   return [
     { provide: AUDIT_SIGNING_KEY, useFactory: () => loadAuditSigningKey(audit) },
-    { provide: READ_RULES_CHECKED, useFactory: (policy: Policy) => checkAttemptReadRulesTranslate(policy), inject: [Policy] },
+    {
+      provide: READ_RULES_CHECKED,
+      useFactory: (policy: Policy) => checkAttemptReadRulesTranslate(policy),
+      inject: [Policy],
+    },
     AuditAttemptsRepository,
     AuditCheckpointsRepository,
     AuditSummaryRepository,

@@ -11,7 +11,11 @@ export function authProviders(auth: AppConfig['auth']): Provider[] {
   const keys = auth.mode === 'entra' ? new EntraSigningKeys(auth) : new DevelopmentSigningKeys(auth.dataDir);
   return [
     { provide: SigningKeys, useValue: keys },
-    { provide: CallerAuthenticator, useFactory: (signingKeys: SigningKeys) => new CallerAuthenticator(signingKeys, auth.clockSkewSeconds), inject: [SigningKeys] },
+    {
+      provide: CallerAuthenticator,
+      useFactory: (signingKeys: SigningKeys) => new CallerAuthenticator(signingKeys, auth.clockSkewSeconds),
+      inject: [SigningKeys],
+    },
     { provide: APP_GUARD, useClass: AuthGuard },
   ];
 }

@@ -88,7 +88,9 @@ function principalFrom(claims: JWTPayload): Principal {
   const tenantId = text('tid');
   if (!oid || !tenantId) throw authenticationFailed('missing_claims');
   const idtyp = text('idtyp');
-  const roles = Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [];
+  const roles = Array.isArray(claims.roles)
+    ? claims.roles.filter((role): role is string => typeof role === 'string')
+    : [];
   return {
     kind: idtyp === 'app' || (idtyp === undefined && claims.scp === undefined) ? 'app' : 'user',
     oid,

@@ -35,7 +35,11 @@ export class EntraSigningKeys extends SigningKeys {
 
   private async createResolver(): Promise<JWTVerifyGetKey> {
     const jwksUri = this.options.jwksUri ?? (await this.discoverJwksUri());
-    return createRemoteJWKSet(new URL(jwksUri), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
+    return createRemoteJWKSet(new URL(jwksUri), {
+      cooldownDuration: 30_000,
+      cacheMaxAge: 10 * 60_000,
+      timeoutDuration: 5_000,
+    });
   }
 
   private async discoverJwksUri(): Promise<string> {

@@ -21,7 +21,8 @@ class PrincipalDto {
 class MeDto {
   @ApiProperty({ type: PrincipalDto }) principal!: PrincipalDto;
   @ApiProperty({
-    description: "The caller's CASL rules packed with @casl/ability/extra packRules; unpackRules + createMongoAbility rebuild them.",
+    description:
+      "The caller's CASL rules packed with @casl/ability/extra packRules; unpackRules + createMongoAbility rebuild them.",
     type: 'array',
     items: { type: 'array', items: {} },
   })
@@ -58,7 +59,8 @@ export class MeController {
   @ApiOperation({
     operationId: 'getMe',
     summary: 'Who the gate thinks the caller is, and what the policy lets them do (for showing or hiding buttons).',
-    description: 'The principal read from the token, the CASL rules the policy gives it (packed), and the version of the policy in force.',
+    description:
+      'The principal read from the token, the CASL rules the policy gives it (packed), and the version of the policy in force.',
   })
   @ApiOkResponse({ type: MeDto, description: 'The caller and their rules.', example: ME_EXAMPLE })
   @ApiProblemResponses(ProblemCode.Unauthenticated)

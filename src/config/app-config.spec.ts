@@ -68,29 +68,57 @@ describe(loadAppConfig.name, () => {
   it('refuses production without an issuer, with the simulated Graph, the embedded database and local tickets, naming every variable', () => {
     const message = refusalOf({ NODE_ENV: 'production' });
 
-    expect(namedVariables(message)).toEqual(['AUDIT_SIGNING_KEY_FILE', 'AUTH_ISSUER', 'DATABASE_URL', 'GRAPH_MODE', 'TICKET_PROVIDER']);
+    expect(namedVariables(message)).toEqual([
+      'AUDIT_SIGNING_KEY_FILE',
+      'AUTH_ISSUER',
+      'DATABASE_URL',
+      'GRAPH_MODE',
+      'TICKET_PROVIDER',
+    ]);
     expect(message).toContain('ALLOW_EMBEDDED_DATABASE=true');
     expect(message).toContain('ALLOW_LOCAL_TICKETS=true');
   });
 
   it('names every wrong variable at once, those that do not parse and those whose combination is refused', () => {
-    const message = refusalOf({ ...PRODUCTION, DATABASE_POOL_MAX: 'many', GRAPH_RATE_BURST: '0', AUTH_ISSUER: '', METRICS_PORT: '3000' });
+    const message = refusalOf({
+      ...PRODUCTION,
+      DATABASE_POOL_MAX: 'many',
+      GRAPH_RATE_BURST: '0',
+      AUTH_ISSUER: '',
+      METRICS_PORT: '3000',
+    });
 
     expect(namedVariables(message)).toEqual(['AUTH_ISSUER', 'DATABASE_POOL_MAX', 'GRAPH_RATE_BURST', 'METRICS_PORT']);
   });
 
   it('serves metrics on METRICS_PORT (9464 by default), never on the API port, and traces only with an OTLP endpoint', () => {
-    expect(loadAppConfig({})).toMatchObject({ metrics: { port: 9464 }, tracing: { otlpEndpoint: undefined, serviceName: 'autopilot-gate' } });
-    expect(loadAppConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.monitoring:4318', OTEL_SERVICE_NAME: 'gate-eu' }).tracing).toEqual({
+    expect(loadAppConfig({})).toMatchObject({
+      metrics: { port: 9464 },
+      tracing: { otlpEndpoint: undefined, serviceName: 'autopilot-gate' },
+    });
+    expect(
+      loadAppConfig({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.monitoring:4318',
+        OTEL_SERVICE_NAME: 'gate-eu',
+      }).tracing,
+    ).toEqual({
       otlpEndpoint: 'http://otel-collector.monitoring:4318',
       serviceName: 'gate-eu',
     });
     expect(namedVariables(refusalOf({ PORT: '8080', METRICS_PORT: '8080' }))).toEqual(['METRICS_PORT']);
-    expect(namedVariables(refusalOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }))).toEqual(['OTEL_EXPORTER_OTLP_ENDPOINT']);
+    expect(namedVariables(refusalOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }))).toEqual([
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+    ]);
   });
 
   it('refuses production with live Graph but no credentials, naming every bad variable', () => {
-    const message = refusalOf({ ...PRODUCTION, GRAPH_MODE: 'live', AZURE_TENANT_ID: '', AZURE_CLIENT_ID: '', AUTH_ISSUER: '' });
+    const message = refusalOf({
+      ...PRODUCTION,
+      GRAPH_MODE: 'live',
+      AZURE_TENANT_ID: '',
+      AZURE_CLIENT_ID: '',
+      AUTH_ISSUER: '',
+    });
 
     expect(namedVariables(message)).toEqual(['AUTH_ISSUER', 'AZURE_CLIENT_ID', 'AZURE_TENANT_ID']);
   });
@@ -110,20 +138,31 @@ describe(loadAppConfig.name, () => {
       checkpointIntervalMs: 3_600_000,
       retention: { days: 2557, job: false, intervalMs: 3_600_000 },
     });
-    expect(loadAppConfig({ AUDIT_RETENTION_JOB: 'true', AUDIT_RETENTION_DAYS: '3650', AUDIT_SEAL_INTERVAL_MS: '0' }).audit).toMatchObject({
+    expect(
+      loadAppConfig({ AUDIT_RETENTION_JOB: 'true', AUDIT_RETENTION_DAYS: '3650', AUDIT_SEAL_INTERVAL_MS: '0' }).audit,
+    ).toMatchObject({
       sealIntervalMs: 0,
       retention: { days: 3650, job: true },
     });
   });
 
   it('allows the embedded database and local tickets in production only when told to, and reports each allowance', () => {
-    const withoutBoth = { ...PRODUCTION, DATABASE_URL: '', SERVICENOW_INSTANCE_URL: '', SERVICENOW_USERNAME: '', SERVICENOW_PASSWORD: '' };
+    const withoutBoth = {
+      ...PRODUCTION,
+      DATABASE_URL: '',
+      SERVICENOW_INSTANCE_URL: '',
+      SERVICENOW_USERNAME: '',
+      SERVICENOW_PASSWORD: '',
+    };
 
     const config = loadAppConfig({ ...withoutBoth, ALLOW_EMBEDDED_DATABASE: 'true', ALLOW_LOCAL_TICKETS: 'true' });
 
     expect(config.database.url).toBeUndefined();
     expect(config.tickets.provider).toBe('local');
-    expect(config.allowances).toEqual([expect.stringContaining('ALLOW_EMBEDDED_DATABASE'), expect.stringContaining('ALLOW_LOCAL_TICKETS')]);
+    expect(config.allowances).toEqual([
+      expect.stringContaining('ALLOW_EMBEDDED_DATABASE'),
+      expect.stringContaining('ALLOW_LOCAL_TICKETS'),
+    ]);
     expect(config.tickets.separationOfDuties).toBe(true);
     expect(loadAppConfig(PRODUCTION).allowances).toEqual([]);
   });
@@ -131,7 +170,10 @@ describe(loadAppConfig.name, () => {
   it.each(['AUTH_ISSUER', 'AUTH_JWKS_URI', 'GRAPH_BASE_URL', 'SERVICENOW_INSTANCE_URL', 'AZURE_AUTHORITY_HOST'])(
     'refuses a plain-http %s on a host that is not loopback in production',
     (variable) => {
-      const message = refusalOf({ ...PRODUCTION, [variable]: 'http://10.1.2.3:8080/22222222-aaaa-bbbb-cccc-000000000002/v2.0' });
+      const message = refusalOf({
+        ...PRODUCTION,
+        [variable]: 'http://10.1.2.3:8080/22222222-aaaa-bbbb-cccc-000000000002/v2.0',
+      });
 
       expect(namedVariables(message)).toEqual([variable]);
       expect(message).toContain('must use https');
@@ -140,13 +182,17 @@ describe(loadAppConfig.name, () => {
 
   it('accepts plain http on loopback in production, as browsers do', () => {
     for (const host of ['127.0.0.1', '127.8.9.10', 'localhost', '[::1]']) {
-      expect(loadAppConfig({ ...PRODUCTION, GRAPH_BASE_URL: `http://${host}:4010/beta` }).graph.baseUrl).toBe(`http://${host}:4010/beta`);
+      expect(loadAppConfig({ ...PRODUCTION, GRAPH_BASE_URL: `http://${host}:4010/beta` }).graph.baseUrl).toBe(
+        `http://${host}:4010/beta`,
+      );
     }
   });
 
   it('defaults the allowed tenants to the tenant the issuer names, and refuses an issuer that names none without a list', () => {
     expect(loadAppConfig(PRODUCTION).auth).toMatchObject({ allowedTenants: ['22222222-aaaa-bbbb-cccc-000000000002'] });
-    expect(loadAppConfig({ ...PRODUCTION, AUTH_ALLOWED_TENANTS: 'AAAAAAAA-0000-4000-8000-000000000001, b' }).auth).toMatchObject({
+    expect(
+      loadAppConfig({ ...PRODUCTION, AUTH_ALLOWED_TENANTS: 'AAAAAAAA-0000-4000-8000-000000000001, b' }).auth,
+    ).toMatchObject({
       allowedTenants: ['aaaaaaaa-0000-4000-8000-000000000001', 'b'],
     });
     const message = refusalOf({ ...PRODUCTION, AUTH_ISSUER: 'https://login.microsoftonline.com/organizations/v2.0' });
@@ -156,7 +202,11 @@ describe(loadAppConfig.name, () => {
   it('takes TRUST_PROXY as a hop count or a list of proxy addresses, and refuses true', () => {
     expect(loadAppConfig({}).trustProxy).toBe(false);
     expect(loadAppConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
-    expect(loadAppConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7, fd00::/8' }).trustProxy).toEqual(['10.0.0.0/8', '192.168.1.7', 'fd00::/8']);
+    expect(loadAppConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7, fd00::/8' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      'fd00::/8',
+    ]);
     expect(refusalOf({ TRUST_PROXY: 'true' })).toMatch(/TRUST_PROXY: true would trust every hop/);
     expect(namedVariables(refusalOf({ TRUST_PROXY: '10.0.0.0/33' }))).toEqual(['TRUST_PROXY']);
   });
@@ -187,7 +237,11 @@ describe(loadAppConfig.name, () => {
   });
 
   it('refuses TICKET_PROVIDER=servicenow without an instance URL', () => {
-    const message = refusalOf({ TICKET_PROVIDER: 'servicenow', SERVICENOW_USERNAME: 'gate', SERVICENOW_PASSWORD: 'pw' });
+    const message = refusalOf({
+      TICKET_PROVIDER: 'servicenow',
+      SERVICENOW_USERNAME: 'gate',
+      SERVICENOW_PASSWORD: 'pw',
+    });
 
     expect(namedVariables(message)).toEqual(['SERVICENOW_INSTANCE_URL']);
   });
@@ -211,7 +265,11 @@ describe(loadAppConfig.name, () => {
       SERVICENOW_CLIENT_SECRET: 'client-secret',
     });
 
-    expect(config.tickets.serviceNow?.credentials).toEqual({ kind: 'oauth', clientId: 'client', clientSecret: 'client-secret' });
+    expect(config.tickets.serviceNow?.credentials).toEqual({
+      kind: 'oauth',
+      clientId: 'client',
+      clientSecret: 'client-secret',
+    });
   });
 
   it('derives GRAPH_SCOPE from the origin of GRAPH_BASE_URL', () => {
@@ -220,11 +278,16 @@ describe(loadAppConfig.name, () => {
       baseUrl: 'https://graph.microsoft.us/beta',
       scope: 'https://graph.microsoft.us/.default',
     });
-    expect(loadAppConfig({ GRAPH_BASE_URL: 'http://127.0.0.1:4010/beta' }).graph.scope).toBe('http://127.0.0.1:4010/.default');
+    expect(loadAppConfig({ GRAPH_BASE_URL: 'http://127.0.0.1:4010/beta' }).graph.scope).toBe(
+      'http://127.0.0.1:4010/.default',
+    );
   });
 
   it('keeps an explicit GRAPH_SCOPE', () => {
-    const config = loadAppConfig({ GRAPH_BASE_URL: 'https://graph.microsoft.us/beta', GRAPH_SCOPE: 'https://graph.microsoft.us/custom' });
+    const config = loadAppConfig({
+      GRAPH_BASE_URL: 'https://graph.microsoft.us/beta',
+      GRAPH_SCOPE: 'https://graph.microsoft.us/custom',
+    });
 
     expect(config.graph.scope).toBe('https://graph.microsoft.us/custom');
   });

@@ -1,16 +1,22 @@
 import { z } from 'zod';
-import { checkObservability, observabilityConfig, observabilityEnvironment, type ObservabilityConfig } from './observability-settings';
+import {
+  checkObservability,
+  observabilityConfig,
+  observabilityEnvironment,
+  type ObservabilityConfig,
+} from './observability-settings';
 import { allowancesInForce, checkProduction, type ProductionFacts } from './production-checks';
 import { checkResilience, resilienceConfig, resilienceEnvironment, type ResilienceConfig } from './resilience-settings';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
+const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
-const commaList = z
-  .string()
-  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
 const tenantList = commaList.transform((tenants) => tenants.map((tenant) => tenant.toLowerCase()));
 
 const optionalUrl = z.url().optional();
@@ -84,17 +90,20 @@ export const environmentSchema = z
     ...observabilityEnvironment,
   })
   .superRefine((env, context) => {
-    const problem = (path: string, message: string) =>
-      context.addIssue({ code: 'custom', path: [path], message });
+    const problem = (path: string, message: string) => context.addIssue({ code: 'custom', path: [path], message });
     const production = env.NODE_ENV === 'production';
     const liveGraph = (env.GRAPH_MODE ?? (env.AZURE_TENANT_ID ? 'live' : 'simulated')) === 'live';
 
     if (env.AUTH_ISSUER && !env.AUTH_AUDIENCE) problem('AUTH_AUDIENCE', 'required when AUTH_ISSUER is set');
     if (env.AUTH_ISSUER && !env.AUTH_ALLOWED_TENANTS && !tenantOfIssuer(env.AUTH_ISSUER)) {
-      problem('AUTH_ALLOWED_TENANTS', 'required when AUTH_ISSUER names no tenant id (the allowed tenants default to the issuer tenant)');
+      problem(
+        'AUTH_ALLOWED_TENANTS',
+        'required when AUTH_ISSUER names no tenant id (the allowed tenants default to the issuer tenant)',
+      );
     }
     const trustProxy = parseTrustProxy(env.TRUST_PROXY);
-    if (typeof trustProxy === 'object' && !Array.isArray(trustProxy) && trustProxy !== null) problem('TRUST_PROXY', trustProxy.error);
+    if (typeof trustProxy === 'object' && !Array.isArray(trustProxy) && trustProxy !== null)
+      problem('TRUST_PROXY', trustProxy.error);
     checkProduction(productionFacts(env), problem);
     checkResilience(env, problem);
     checkObservability(env, problem);
@@ -120,7 +129,10 @@ export const environmentSchema = z
       problem('TICKET_PATTERN', 'is not a valid regular expression');
     }
     if (production && !env.AUDIT_SIGNING_KEY_FILE) {
-      problem('AUDIT_SIGNING_KEY_FILE', 'required in production (an Ed25519 private key, PEM PKCS#8, that signs the audit checkpoints)');
+      problem(
+        'AUDIT_SIGNING_KEY_FILE',
+        'required in production (an Ed25519 private key, PEM PKCS#8, that signs the audit checkpoints)',
+      );
     }
   });
 
@@ -137,7 +149,14 @@ export interface AppConfig extends ObservabilityConfig {
   allowances: string[];
   database: { url?: string; poolMax: number; dataDir: string; statementTimeoutMs: number; lockTimeoutMs: number };
   auth:
-    | { mode: 'entra'; issuer: string; audience: string; jwksUri?: string; allowedTenants: string[]; clockSkewSeconds: number }
+    | {
+        mode: 'entra';
+        issuer: string;
+        audience: string;
+        jwksUri?: string;
+        allowedTenants: string[];
+        clockSkewSeconds: number;
+      }
     | { mode: 'development'; dataDir: string; clockSkewSeconds: number };
   policyFile: string;
   tickets: {
@@ -151,7 +170,9 @@ export interface AppConfig extends ObservabilityConfig {
     serviceNow?: {
       instanceUrl: string;
       timeoutMs: number;
-      credentials: { kind: 'basic'; username: string; password: string } | { kind: 'oauth'; clientId: string; clientSecret: string };
+      credentials:
+        | { kind: 'basic'; username: string; password: string }
+        | { kind: 'oauth'; clientId: string; clientSecret: string };
     };
   };
   resilience: ResilienceConfig;
@@ -189,7 +210,9 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   const given = withoutEmptyValues(env);
   const parsed = environmentSchema.safeParse(given);
   if (!parsed.success) {
-    const lines = everyIssue(given, parsed.error.issues).map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+    const lines = everyIssue(given, parsed.error.issues).map(
+      (issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`,
+    );
     throw new InvalidConfigurationError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return toAppConfig(parsed.data);
@@ -236,7 +259,10 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The tenant id in an Entra issuer URL (`https://login.microsoftonline.com/{tenant}/v2.0`), if it names one. */
 function tenantOfIssuer(issuer: string): string | undefined {
-  return new URL(issuer).pathname.split('/').find((segment) => GUID.test(segment))?.toLowerCase();
+  return new URL(issuer).pathname
+    .split('/')
+    .find((segment) => GUID.test(segment))
+    ?.toLowerCase();
 }
 
 function toAppConfig(env: Environment): AppConfig {
@@ -314,7 +340,11 @@ function toAppConfig(env: Environment): AppConfig {
       sealIntervalMs: env.AUDIT_SEAL_INTERVAL_MS,
       checkpointEvery: env.AUDIT_CHECKPOINT_EVERY,
       checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_MS,
-      retention: { days: env.AUDIT_RETENTION_DAYS, job: env.AUDIT_RETENTION_JOB, intervalMs: env.AUDIT_RETENTION_INTERVAL_MS },
+      retention: {
+        days: env.AUDIT_RETENTION_DAYS,
+        job: env.AUDIT_RETENTION_JOB,
+        intervalMs: env.AUDIT_RETENTION_INTERVAL_MS,
+      },
     },
   };
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { environmentSchema } from './app-config';
 import { describeConfiguration, renderConfigurationReport } from './configuration-report';
 
-const entryOf = (env: Record<string, string>, variable: string) => describeConfiguration(env).entries.find((entry) => entry.variable === variable);
+const entryOf = (env: Record<string, string>, variable: string) =>
+  describeConfiguration(env).entries.find((entry) => entry.variable === variable);
 
 describe(describeConfiguration.name, () => {
   it('lists every variable the gate reads, once, in the order of the schema', () => {
@@ -18,7 +19,11 @@ describe(describeConfiguration.name, () => {
     expect(entryOf(env, 'PORT')).toEqual({ variable: 'PORT', value: '8080', source: 'environment' });
     expect(entryOf(env, 'METRICS_PORT')).toEqual({ variable: 'METRICS_PORT', value: '9464', source: 'default' });
     expect(entryOf(env, 'GRAPH_MODE')).toEqual({ variable: 'GRAPH_MODE', value: 'live', source: 'derived' });
-    expect(entryOf(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')).toEqual({ variable: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: '', source: 'unset' });
+    expect(entryOf(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')).toEqual({
+      variable: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+      value: '',
+      source: 'unset',
+    });
   });
 
   it('masks passwords and secrets, and the password of a URL, wherever it is written', () => {
@@ -33,14 +38,36 @@ describe(describeConfiguration.name, () => {
 
     const text = renderConfigurationReport(describeConfiguration(env));
 
-    for (const secret of ['db-pass-1', 'key-pass-2', 'sn-pass-3', 'sn-secret-4', 'azure-secret-5', 'cert-pass-6', 'collector-pass-7']) expect(text).not.toContain(secret);
-    expect(entryOf(env, 'DATABASE_URL')?.value).toBe('postgresql://gate:********@db.internal:5432/gate?sslmode=require&sslpassword=********');
-    expect(entryOf(env, 'AZURE_CLIENT_SECRET')).toEqual({ variable: 'AZURE_CLIENT_SECRET', value: '********', source: 'environment' });
+    for (const secret of [
+      'db-pass-1',
+      'key-pass-2',
+      'sn-pass-3',
+      'sn-secret-4',
+      'azure-secret-5',
+      'cert-pass-6',
+      'collector-pass-7',
+    ])
+      expect(text).not.toContain(secret);
+    expect(entryOf(env, 'DATABASE_URL')?.value).toBe(
+      'postgresql://gate:********@db.internal:5432/gate?sslmode=require&sslpassword=********',
+    );
+    expect(entryOf(env, 'AZURE_CLIENT_SECRET')).toEqual({
+      variable: 'AZURE_CLIENT_SECRET',
+      value: '********',
+      source: 'environment',
+    });
   });
 
   it('reports a wrong configuration as the lines a refused start prints, one per variable', () => {
     const { problems } = describeConfiguration({ NODE_ENV: 'production', PORT: 'eighty' });
 
-    expect(problems.map((line) => line.split(':')[0]).sort()).toEqual(['AUDIT_SIGNING_KEY_FILE', 'AUTH_ISSUER', 'DATABASE_URL', 'GRAPH_MODE', 'PORT', 'TICKET_PROVIDER']);
+    expect(problems.map((line) => line.split(':')[0]).sort()).toEqual([
+      'AUDIT_SIGNING_KEY_FILE',
+      'AUTH_ISSUER',
+      'DATABASE_URL',
+      'GRAPH_MODE',
+      'PORT',
+      'TICKET_PROVIDER',
+    ]);
   });
 });

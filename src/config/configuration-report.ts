@@ -1,4 +1,10 @@
-import { environmentSchema, InvalidConfigurationError, loadAppConfig, withoutEmptyValues, type AppConfig } from './app-config';
+import {
+  environmentSchema,
+  InvalidConfigurationError,
+  loadAppConfig,
+  withoutEmptyValues,
+  type AppConfig,
+} from './app-config';
 
 export type ConfigurationSource = 'environment' | 'default' | 'derived' | 'unset';
 
@@ -38,14 +44,18 @@ export function describeConfiguration(env: Record<string, string | undefined>): 
     config = loadAppConfig(env);
   } catch (error) {
     if (!(error instanceof InvalidConfigurationError)) throw error;
-    problems = error.message.split('\n').slice(1).map((line) => line.trim());
+    problems = error.message
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim());
   }
   const entries = Object.entries(environmentSchema.shape).map(([variable, schema]): ConfigurationEntry => {
     if (variable in given) return { variable, value: masked(variable, given[variable]), source: 'environment' };
     const derived = config && DERIVED[variable]?.(config);
     if (derived !== undefined) return { variable, value: String(derived), source: 'derived' };
     const fallback = schema.safeParse(undefined);
-    if (fallback.success && fallback.data !== undefined) return { variable, value: String(fallback.data), source: 'default' };
+    if (fallback.success && fallback.data !== undefined)
+      return { variable, value: String(fallback.data), source: 'default' };
     return { variable, value: '', source: 'unset' };
   });
   return { entries, problems };
@@ -65,7 +75,8 @@ function masked(variable: string, value: string): string {
   try {
     const url = new URL(value);
     if (url.password) url.password = MASK;
-    for (const name of [...url.searchParams.keys()]) if (URL_SECRET_PARAMETERS.has(name.toLowerCase())) url.searchParams.set(name, MASK);
+    for (const name of [...url.searchParams.keys()])
+      if (URL_SECRET_PARAMETERS.has(name.toLowerCase())) url.searchParams.set(name, MASK);
     return url.toString();
   } catch {
     return MASK;

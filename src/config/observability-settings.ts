@@ -15,8 +15,12 @@ export interface ObservabilityConfig {
   tracing: { otlpEndpoint?: string; serviceName: string };
 }
 
-export function checkObservability(env: ObservabilityEnvironment & { PORT: number }, problem: (variable: string, message: string) => void): void {
-  if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) problem('METRICS_PORT', `must differ from PORT (${env.PORT}): metrics are never served on the API's port`);
+export function checkObservability(
+  env: ObservabilityEnvironment & { PORT: number },
+  problem: (variable: string, message: string) => void,
+): void {
+  if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT)
+    problem('METRICS_PORT', `must differ from PORT (${env.PORT}): metrics are never served on the API's port`);
 }
 
 export function observabilityConfig(env: ObservabilityEnvironment): ObservabilityConfig {

@@ -25,15 +25,22 @@ export function isLoopback(url: URL): boolean {
 export function checkProduction(facts: ProductionFacts, problem: Problem): void {
   if (!facts.production) return;
   if (!facts.databaseUrl && !facts.allowEmbeddedDatabase) {
-    problem('DATABASE_URL', 'required in production (the embedded PGlite database is refused unless ALLOW_EMBEDDED_DATABASE=true)');
+    problem(
+      'DATABASE_URL',
+      'required in production (the embedded PGlite database is refused unless ALLOW_EMBEDDED_DATABASE=true)',
+    );
   }
   if (facts.localTickets && !facts.allowLocalTickets) {
-    problem('TICKET_PROVIDER', 'local change tickets are refused in production unless ALLOW_LOCAL_TICKETS=true; use servicenow');
+    problem(
+      'TICKET_PROVIDER',
+      'local change tickets are refused in production unless ALLOW_LOCAL_TICKETS=true; use servicenow',
+    );
   }
   for (const [variable, value] of Object.entries(facts.urls)) {
     if (!value) continue;
     const url = new URL(value);
-    if (url.protocol === 'http:' && !isLoopback(url)) problem(variable, `must use https in production (plain http is allowed on loopback only): ${url.host}`);
+    if (url.protocol === 'http:' && !isLoopback(url))
+      problem(variable, `must use https in production (plain http is allowed on loopback only): ${url.host}`);
   }
 }
 
@@ -41,7 +48,9 @@ export function checkProduction(facts: ProductionFacts, problem: Problem): void 
 export function allowancesInForce(facts: ProductionFacts): string[] {
   if (!facts.production) return [];
   const allowances: string[] = [];
-  if (!facts.databaseUrl && facts.allowEmbeddedDatabase) allowances.push('ALLOW_EMBEDDED_DATABASE: the embedded PGlite database runs in production');
-  if (facts.localTickets && facts.allowLocalTickets) allowances.push('ALLOW_LOCAL_TICKETS: change tickets are kept by the gate itself in production');
+  if (!facts.databaseUrl && facts.allowEmbeddedDatabase)
+    allowances.push('ALLOW_EMBEDDED_DATABASE: the embedded PGlite database runs in production');
+  if (facts.localTickets && facts.allowLocalTickets)
+    allowances.push('ALLOW_LOCAL_TICKETS: change tickets are kept by the gate itself in production');
   return allowances;
 }

@@ -4,7 +4,11 @@ const milliseconds = (fallback: number, min = 0) => z.coerce.number().int().min(
 
 /** The variables of retries, limits, pacing, the sweeper and the drain: merged into the environment schema. */
 export const resilienceEnvironment = {
-  IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+  IDEMPOTENCY_TTL_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(24),
 
   GRAPH_MAX_TRIES: z.coerce.number().int().min(1).max(10).default(4),
   GRAPH_CALL_DEADLINE_MS: milliseconds(30_000, 100),
@@ -34,7 +38,10 @@ export interface ResilienceConfig {
   shutdownDrainMs: number;
 }
 
-export function checkResilience(env: ResilienceEnvironment, problem: (variable: string, message: string) => void): void {
+export function checkResilience(
+  env: ResilienceEnvironment,
+  problem: (variable: string, message: string) => void,
+): void {
   // A call still retrying must never look abandoned to the sweeper.
   if (env.SWEEP_STALE_AFTER_MS <= env.GRAPH_CALL_DEADLINE_MS) {
     problem('SWEEP_STALE_AFTER_MS', `must exceed GRAPH_CALL_DEADLINE_MS (${env.GRAPH_CALL_DEADLINE_MS})`);

@@ -10,11 +10,16 @@ export type TrustProxy = false | number | string[];
 export function parseTrustProxy(value: string): TrustProxy | { error: string } {
   const text = value.trim();
   if (text === 'false' || text === '0') return false;
-  if (text === 'true') return { error: 'true would trust every hop; give the number of proxies (e.g. 1) or their CIDRs' };
+  if (text === 'true')
+    return { error: 'true would trust every hop; give the number of proxies (e.g. 1) or their CIDRs' };
   if (/^\d+$/.test(text)) return Number(text);
-  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   const bad = entries.filter((entry) => !isAddressOrCidr(entry));
-  if (entries.length === 0 || bad.length > 0) return { error: `not a hop count or a list of addresses/CIDRs: ${bad.join(', ') || text}` };
+  if (entries.length === 0 || bad.length > 0)
+    return { error: `not a hop count or a list of addresses/CIDRs: ${bad.join(', ') || text}` };
   return entries;
 }
 

@@ -69,7 +69,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   return options.databaseUrl ? openPostgres({ ...options, databaseUrl: options.databaseUrl }) : openEmbedded(options);
 }
 
-export async function isDatabaseReady(connection: DatabaseConnection, migrationsDir: string): Promise<DatabaseReadiness> {
+export async function isDatabaseReady(
+  connection: DatabaseConnection,
+  migrationsDir: string,
+): Promise<DatabaseReadiness> {
   try {
     await connection.sql.query('SELECT 1');
   } catch {
@@ -85,7 +88,10 @@ export async function isDatabaseReady(connection: DatabaseConnection, migrations
 
 export async function openSqlSession(location: DatabaseLocation): Promise<SqlSession> {
   if (location.databaseUrl) {
-    const client = new Client({ connectionString: location.databaseUrl, connectionTimeoutMillis: CONNECTION_TIMEOUT_MS });
+    const client = new Client({
+      connectionString: location.databaseUrl,
+      connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
+    });
     client.on('error', ignoreErrorOfCheckedOutConnection);
     await connectingTo(location.databaseUrl, () => client.connect());
     return { kind: 'postgres', sql: createPgSqlExecutor(client), close: () => client.end() };

@@ -15,7 +15,9 @@ async function main(): Promise<void> {
     if (applied.length === 0) {
       console.log(`${target}: no pending migrations.`);
     } else {
-      console.log(`${target}: applied ${applied.length} migration(s):\n${applied.map((name) => `  ${name}`).join('\n')}`);
+      console.log(
+        `${target}: applied ${applied.length} migration(s):\n${applied.map((name) => `  ${name}`).join('\n')}`,
+      );
     }
   } finally {
     await session.close();

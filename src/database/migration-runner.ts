@@ -43,12 +43,19 @@ interface MigrationRow {
 /** Migration folders holding a migration.sql, in the order Prisma applies them (by name). */
 export async function readMigrationFiles(migrationsDir: string): Promise<MigrationFile[]> {
   const entries = await readdir(migrationsDir, { withFileTypes: true });
-  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   const migrations: MigrationFile[] = [];
   for (const name of names) {
     const bytes = await readFile(path.join(migrationsDir, name, 'migration.sql')).catch(ignoreMissingFile);
     if (bytes) {
-      migrations.push({ name, sql: bytes.toString('utf8'), checksum: createHash('sha256').update(bytes).digest('hex') });
+      migrations.push({
+        name,
+        sql: bytes.toString('utf8'),
+        checksum: createHash('sha256').update(bytes).digest('hex'),
+      });
     }
   }
   return migrations;
@@ -111,7 +118,9 @@ VALUES (${quoteLiteral(randomUUID())}, ${quoteLiteral(migration.checksum)}, cloc
 }
 
 async function bookkeepingTableExists(sql: SqlExecutor): Promise<boolean> {
-  const [{ exists }] = await sql.query<{ exists: boolean }>(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS "exists"`);
+  const [{ exists }] = await sql.query<{ exists: boolean }>(
+    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS "exists"`,
+  );
   return exists;
 }
 

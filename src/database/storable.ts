@@ -16,5 +16,7 @@ export function storableValue<T>(value: T): T {
   if (typeof value === 'string') return storableText(value) as T;
   if (Array.isArray(value)) return value.map(storableValue) as T;
   if (value === null || typeof value !== 'object' || value instanceof Date) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [storableText(key), storableValue(inner)])) as T;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [storableText(key), storableValue(inner)]),
+  ) as T;
 }

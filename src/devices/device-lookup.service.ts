@@ -31,7 +31,8 @@ export class DeviceLookup {
     const result = await this.graph.getAutopilotDevice(id, currentClientRequestId());
     if (result.kind !== 'ok') throw this.lookupFailure(result, id);
     this.logger.log({ deviceId: id, oid: caller.oid }, 'device looked up by id');
-    if (result.value.id.toLowerCase() !== id || !mayReadDevice(ability, result.value)) throw notFound(`No Autopilot device ${id} is visible to you.`);
+    if (result.value.id.toLowerCase() !== id || !mayReadDevice(ability, result.value))
+      throw notFound(`No Autopilot device ${id} is visible to you.`);
     return deviceViewFor(ability, result.value);
   }
 
@@ -40,20 +41,28 @@ export class DeviceLookup {
     const { serialNumber: wanted } = serialNumberTarget(serialNumber);
     const result = await this.graph.listAutopilotDevicesBySerial(wanted, currentClientRequestId());
     if (result.kind !== 'ok') throw this.lookupFailure(result, wanted);
-    this.logger.log({ serialNumber: wanted, oid: caller.oid, candidates: result.value.length }, 'devices looked up by serial number');
-    const visible: AutopilotDevice[] = exactSerialMatches(result.value, wanted).filter((device) => mayReadDevice(ability, device));
+    this.logger.log(
+      { serialNumber: wanted, oid: caller.oid, candidates: result.value.length },
+      'devices looked up by serial number',
+    );
+    const visible: AutopilotDevice[] = exactSerialMatches(result.value, wanted).filter((device) =>
+      mayReadDevice(ability, device),
+    );
     return visible.map((device) => deviceViewFor(ability, device));
   }
 
   private readerAbility(caller: Principal): AppAbility {
     const ability = this.abilities.forPrincipal(caller);
-    if (ability.cannot('read', 'AutopilotDevice')) throw new ProblemError(ProblemCode.PolicyDenied, 'Your roles do not allow reading Autopilot devices.');
+    if (ability.cannot('read', 'AutopilotDevice'))
+      throw new ProblemError(ProblemCode.PolicyDenied, 'Your roles do not allow reading Autopilot devices.');
     return ability;
   }
 
   private lookupFailure(failure: GraphFailure, subject: string): ProblemError {
     const { problem } = refusalForGraphFailure(failure, subject);
-    return problem.code === ProblemCode.DeviceNotFound ? notFound(`No Autopilot device ${subject} is visible to you.`) : problem;
+    return problem.code === ProblemCode.DeviceNotFound
+      ? notFound(`No Autopilot device ${subject} is visible to you.`)
+      : problem;
   }
 }
 

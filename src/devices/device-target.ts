@@ -10,7 +10,9 @@ const SERIAL_NUMBER = /^[\x20-\x7E]{1,100}$/;
 
 export function deviceIdTarget(...ids: string[]): Extract<DeviceTarget, { kind: 'id' }> {
   if (ids.some((id) => !GUID.test(id))) {
-    throw new ProblemError(ProblemCode.InvalidRequest, 'The device id must be a GUID.', { errors: [{ path: 'deviceId', message: 'must be a GUID' }] });
+    throw new ProblemError(ProblemCode.InvalidRequest, 'The device id must be a GUID.', {
+      errors: [{ path: 'deviceId', message: 'must be a GUID' }],
+    });
   }
   return { kind: 'id', deviceId: ids.at(-1)!.toLowerCase() };
 }
@@ -19,7 +21,9 @@ export function serialNumberTarget(serialNumber: string): Extract<DeviceTarget, 
   const trimmed = serialNumber.trim();
   if (!SERIAL_NUMBER.test(serialNumber) || trimmed === '') {
     const message = 'must be 1 to 100 printable ASCII characters';
-    throw new ProblemError(ProblemCode.InvalidRequest, `serialNumber: ${message}.`, { errors: [{ path: 'serialNumber', message }] });
+    throw new ProblemError(ProblemCode.InvalidRequest, `serialNumber: ${message}.`, {
+      errors: [{ path: 'serialNumber', message }],
+    });
   }
   return { kind: 'serial', serialNumber: trimmed };
 }

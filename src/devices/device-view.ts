@@ -26,7 +26,11 @@ export function mayReadDevice(ability: AppAbility, device: AutopilotDevice): boo
 export function deviceViewFor(ability: AppAbility, device: AutopilotDevice): DeviceView {
   const decision = decideUnassign(ability, device);
   const assigned = hasResourceAccount(device);
-  const reason = !decision.allowed ? 'The policy does not allow you to unassign this device.' : assigned ? null : 'The device has no resource account to unassign.';
+  const reason = !decision.allowed
+    ? 'The policy does not allow you to unassign this device.'
+    : assigned
+      ? null
+      : 'The device has no resource account to unassign.';
   return {
     device: readableFields(ability, 'AutopilotDevice', device, AUTOPILOT_DEVICE_FIELDS),
     hasResourceAccount: assigned,

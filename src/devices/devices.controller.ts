@@ -11,15 +11,22 @@ import type { DeviceView } from './device-view';
 class CanUnassignDto {
   @ApiProperty() allowed!: boolean;
   @ApiProperty({ type: String, nullable: true, description: 'Why not, when not allowed.' }) reason!: string | null;
-  @ApiProperty({ description: 'The caller must name a change ticket (false: break-glass may leave it out).' }) ticketRequired!: boolean;
+  @ApiProperty({ description: 'The caller must name a change ticket (false: break-glass may leave it out).' })
+  ticketRequired!: boolean;
 }
 
 class DeviceViewDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: 'The Graph fields the policy can match on (those the read rule lists); never a secret such as deviceAccountPassword.',
-    example: { id: '5a1c1d5e-0000-4000-8000-000000000001', serialNumber: 'SIM-MTR-0001', groupTag: 'MTR-EU', displayName: 'ROOM-EU-01' },
+    description:
+      'The Graph fields the policy can match on (those the read rule lists); never a secret such as deviceAccountPassword.',
+    example: {
+      id: '5a1c1d5e-0000-4000-8000-000000000001',
+      serialNumber: 'SIM-MTR-0001',
+      groupTag: 'MTR-EU',
+      displayName: 'ROOM-EU-01',
+    },
   })
   device!: object;
   @ApiProperty() hasResourceAccount!: boolean;
@@ -27,12 +34,25 @@ class DeviceViewDto {
 }
 
 const DEVICE_VIEW_EXAMPLE: DeviceViewDto = {
-  device: { id: '5a1c1d5e-0000-4000-8000-000000000001', serialNumber: 'SIM-MTR-0001', groupTag: 'MTR-EU', displayName: 'ROOM-EU-01' },
+  device: {
+    id: '5a1c1d5e-0000-4000-8000-000000000001',
+    serialNumber: 'SIM-MTR-0001',
+    groupTag: 'MTR-EU',
+    displayName: 'ROOM-EU-01',
+  },
   hasResourceAccount: true,
   canUnassign: { allowed: true, reason: null, ticketRequired: true },
 };
 
-const LOOKUP_REFUSALS = [ProblemCode.InvalidRequest, ProblemCode.Unauthenticated, ProblemCode.PolicyDenied, ProblemCode.GraphUnavailable, ProblemCode.GraphError, ProblemCode.GraphTimeout, ProblemCode.RateLimited];
+const LOOKUP_REFUSALS = [
+  ProblemCode.InvalidRequest,
+  ProblemCode.Unauthenticated,
+  ProblemCode.PolicyDenied,
+  ProblemCode.GraphUnavailable,
+  ProblemCode.GraphError,
+  ProblemCode.GraphTimeout,
+  ProblemCode.RateLimited,
+];
 
 @ApiTags('devices')
 @ApiBearerAuth()
@@ -56,14 +76,29 @@ export class DevicesController {
   @ApiOperation({
     operationId: 'findDevicesBySerial',
     summary: 'The Autopilot devices with this serial number (zero, one or more)',
-    description: "Graph is asked with contains(serialNumber, ...); only exact matches are kept, ignoring case and surrounding blanks.",
+    description:
+      'Graph is asked with contains(serialNumber, ...); only exact matches are kept, ignoring case and surrounding blanks.',
   })
-  @ApiQuery({ name: 'serialNumber', required: true, schema: { type: 'string', minLength: 1, maxLength: 100 }, description: '1 to 100 printable ASCII characters.' })
-  @ApiOkResponse({ type: [DeviceViewDto], description: 'The matching devices the caller may read.', example: [DEVICE_VIEW_EXAMPLE] })
+  @ApiQuery({
+    name: 'serialNumber',
+    required: true,
+    schema: { type: 'string', minLength: 1, maxLength: 100 },
+    description: '1 to 100 printable ASCII characters.',
+  })
+  @ApiOkResponse({
+    type: [DeviceViewDto],
+    description: 'The matching devices the caller may read.',
+    example: [DEVICE_VIEW_EXAMPLE],
+  })
   @ApiProblemResponses(...LOOKUP_REFUSALS)
-  bySerial(@Query('serialNumber') serialNumber: string | undefined, @CurrentPrincipal() caller: Principal): Promise<DeviceView[]> {
+  bySerial(
+    @Query('serialNumber') serialNumber: string | undefined,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<DeviceView[]> {
     if (typeof serialNumber !== 'string') {
-      throw new ProblemError(ProblemCode.InvalidRequest, 'serialNumber: is required.', { errors: [{ path: 'serialNumber', message: 'is required' }] });
+      throw new ProblemError(ProblemCode.InvalidRequest, 'serialNumber: is required.', {
+        errors: [{ path: 'serialNumber', message: 'is required' }],
+      });
     }
     return this.lookup.bySerial(caller, serialNumber);
   }

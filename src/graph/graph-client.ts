@@ -43,18 +43,31 @@ export type GraphFailure =
   /** The request may have reached Graph but its answer was lost. */
   | (GraphExchange & { kind: 'lost'; reason: string });
 
-export type GraphResult<T> = (GraphExchange & { kind: 'ok'; status: number; value: T; reconciled?: boolean }) | GraphFailure;
+export type GraphResult<T> =
+  (GraphExchange & { kind: 'ok'; status: number; value: T; reconciled?: boolean }) | GraphFailure;
 
 /** Port: the two Graph calls the gate makes. Bound to the real Graph or to the simulated tenant. */
 export abstract class GraphClient {
   /** True for the simulated tenant; stamped on every attempt it serves. */
   abstract readonly simulated: boolean;
-  abstract getAutopilotDevice(deviceId: string, clientRequestId: string, options?: GraphCallOptions): Promise<GraphResult<AutopilotDevice>>;
+  abstract getAutopilotDevice(
+    deviceId: string,
+    clientRequestId: string,
+    options?: GraphCallOptions,
+  ): Promise<GraphResult<AutopilotDevice>>;
   /** The devices whose serial number contains this one, as Graph's `contains` filter finds them (not only exact ones). */
-  abstract listAutopilotDevicesBySerial(serialNumber: string, clientRequestId: string, options?: GraphCallOptions): Promise<GraphResult<AutopilotDevice[]>>;
+  abstract listAutopilotDevicesBySerial(
+    serialNumber: string,
+    clientRequestId: string,
+    options?: GraphCallOptions,
+  ): Promise<GraphResult<AutopilotDevice[]>>;
   /**
    * Unassigns the resource account. `ok` with `reconciled` when the answer was lost but a read of the device showed
    * the account gone.
    */
-  abstract unassignResourceAccount(deviceId: string, clientRequestId: string, options?: GraphCallOptions): Promise<GraphResult<void>>;
+  abstract unassignResourceAccount(
+    deviceId: string,
+    clientRequestId: string,
+    options?: GraphCallOptions,
+  ): Promise<GraphResult<void>>;
 }

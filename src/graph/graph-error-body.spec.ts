@@ -1,22 +1,39 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseRetryAfter, readGraphError } from './graph-error-body';
 
-const HUMAN_TEXT = 'Application is not authorized to perform this operation. Application must have one of the following scopes: DeviceManagementServiceConfig.ReadWrite.All';
+const HUMAN_TEXT =
+  'Application is not authorized to perform this operation. Application must have one of the following scopes: DeviceManagementServiceConfig.ReadWrite.All';
 
 /** Intune's error.message: a serialized object with \r\n line breaks whose Message holds the human text. */
 function intuneMessage(text: string): string {
-  const envelope = { _version: 3, Message: text, CustomApiErrorPhrase: '', RetryAfter: null, ErrorSourceService: '', HttpHeaders: '{}' };
+  const envelope = {
+    _version: 3,
+    Message: text,
+    CustomApiErrorPhrase: '',
+    RetryAfter: null,
+    ErrorSourceService: '',
+    HttpHeaders: '{}',
+  };
   return JSON.stringify(envelope, null, 2).replace(/\n/g, '\r\n');
 }
 
 describe(readGraphError.name, () => {
   it('reads code and message of a plain Graph error', () => {
-    const body = { error: { code: 'Forbidden', message: 'Insufficient privileges to complete the operation.', innerError: { date: '2025-01-01T12:00:00' } } };
+    const body = {
+      error: {
+        code: 'Forbidden',
+        message: 'Insufficient privileges to complete the operation.',
+        innerError: { date: '2025-01-01T12:00:00' },
+      },
+    };
 
-    expect(readGraphError(body)).toEqual({ code: 'Forbidden', message: 'Insufficient privileges to complete the operation.' });
+    expect(readGraphError(body)).toEqual({
+      code: 'Forbidden',
+      message: 'Insufficient privileges to complete the operation.',
+    });
   });
 
-  it('unwraps the human text from Intune\'s JSON inside the message', () => {
+  it("unwraps the human text from Intune's JSON inside the message", () => {
     const body = { error: { code: 'Forbidden', message: intuneMessage(HUMAN_TEXT) } };
 
     expect(readGraphError(body)).toEqual({ code: 'Forbidden', message: HUMAN_TEXT });
@@ -30,7 +47,9 @@ describe(readGraphError.name, () => {
   });
 
   it('keeps a message that only looks like JSON', () => {
-    expect(readGraphError({ error: { code: 'BadRequest', message: '{not json at all' } }).message).toBe('{not json at all');
+    expect(readGraphError({ error: { code: 'BadRequest', message: '{not json at all' } }).message).toBe(
+      '{not json at all',
+    );
   });
 
   it('keeps the JSON text when it carries no Message', () => {
@@ -39,8 +58,15 @@ describe(readGraphError.name, () => {
     expect(readGraphError({ error: { code: 'BadRequest', message } }).message).toBe(message);
   });
 
-  it('falls back to UnknownError and an empty message for a body that is not Graph\'s shape', () => {
-    for (const body of [null, undefined, 'Service Unavailable', {}, { error: 'boom' }, { error: { code: 500, message: { text: 'x' } } }]) {
+  it("falls back to UnknownError and an empty message for a body that is not Graph's shape", () => {
+    for (const body of [
+      null,
+      undefined,
+      'Service Unavailable',
+      {},
+      { error: 'boom' },
+      { error: { code: 500, message: { text: 'x' } } },
+    ]) {
       expect(readGraphError(body)).toEqual({ code: 'UnknownError', message: '' });
     }
   });

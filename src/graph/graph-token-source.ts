@@ -27,11 +27,13 @@ export class GraphTokenSource {
   private async renew(timeoutMs: number): Promise<AccessToken> {
     // The client-secret credential ignores the abort signal and MSAL retries a failing endpoint for seconds:
     // the race is what bounds the wait. A late answer still fills the cache for the next caller.
-    const pending = this.credential.getToken(this.scope, { abortSignal: AbortSignal.timeout(timeoutMs) }).then((accessToken) => {
-      if (!accessToken) throw new Error('the credential returned no token');
-      this.current = accessToken;
-      return accessToken;
-    });
+    const pending = this.credential
+      .getToken(this.scope, { abortSignal: AbortSignal.timeout(timeoutMs) })
+      .then((accessToken) => {
+        if (!accessToken) throw new Error('the credential returned no token');
+        this.current = accessToken;
+        return accessToken;
+      });
     return Promise.race([pending, rejectAfter(timeoutMs)]);
   }
 }

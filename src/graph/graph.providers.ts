@@ -22,7 +22,12 @@ export function graphProviders(config: Pick<AppConfig, 'graph' | 'resilience'>):
           inject: [DATABASE_CONNECTION, GateMetrics, GateTracer],
           useFactory: (database: DatabaseConnection, metrics: GateMetrics, tracer: GateTracer) => {
             const tenant = graph.credential.tenantId ?? 'default';
-            const pacer = new PostgresGraphPacer(database.sql, tenant, resilience.graphPacing.ratePerSecond, resilience.graphPacing.burst);
+            const pacer = new PostgresGraphPacer(
+              database.sql,
+              tenant,
+              resilience.graphPacing.ratePerSecond,
+              resilience.graphPacing.burst,
+            );
             const options = { baseUrl: graph.baseUrl, scope: graph.scope, timeoutMs: graph.timeoutMs };
             const http = new HttpGraphClient(createGraphCredential(graph.credential), options, pacer);
             return new ResilientGraphClient(http, breaker, resilience.graphRetry, { tracer, observer: metrics });

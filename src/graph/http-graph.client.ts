@@ -2,7 +2,13 @@ import type { TokenCredential } from '@azure/identity';
 import { Logger } from '@nestjs/common';
 import { Agent } from 'undici';
 import { autopilotDeviceFrom, type AutopilotDevice } from './autopilot-device';
-import { GraphClient, type GraphCallOptions, type GraphExchange, type GraphFailure, type GraphResult } from './graph-client';
+import {
+  GraphClient,
+  type GraphCallOptions,
+  type GraphExchange,
+  type GraphFailure,
+  type GraphResult,
+} from './graph-client';
 import { parseRetryAfter, readGraphError } from './graph-error-body';
 import { GraphTokenSource } from './graph-token-source';
 import type { GraphPacer, PacingDecision } from './resilience/graph-pacer';
@@ -10,7 +16,14 @@ import type { GraphPacer, PacingDecision } from './resilience/graph-pacer';
 const DEVICES_PATH = '/deviceManagement/windowsAutopilotDeviceIdentities';
 const MAX_LIST_PAGES = 5;
 const TIMED_OUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NEVER_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 interface GraphHttpOptions {
   baseUrl: string;
@@ -66,32 +79,53 @@ export class HttpGraphClient extends GraphClient {
     this.basePath = base.pathname.replace(/\/+$/, '');
   }
 
-  async getAutopilotDevice(deviceId: string, clientRequestId: string, options: GraphCallOptions = {}): Promise<GraphResult<AutopilotDevice>> {
+  async getAutopilotDevice(
+    deviceId: string,
+    clientRequestId: string,
+    options: GraphCallOptions = {},
+  ): Promise<GraphResult<AutopilotDevice>> {
     const sent = await this.send('GET', `${DEVICES_PATH}/${encodeURIComponent(deviceId)}`, clientRequestId, options);
     if (!('response' in sent)) return readFailure(sent, clientRequestId);
     const { response, durationMs, pacedMs } = sent;
     const ids = { status: response.status, requestId: response.requestId, clientRequestId, durationMs, pacedMs };
     if (response.status >= 300) return graphError(response, ids);
     if (response.body === null || typeof response.body !== 'object') {
-      return { kind: 'error', ...ids, code: 'InvalidResponse', message: 'Graph returned a body that is not a JSON object' };
+      return {
+        kind: 'error',
+        ...ids,
+        code: 'InvalidResponse',
+        message: 'Graph returned a body that is not a JSON object',
+      };
     }
     return { kind: 'ok', ...ids, value: autopilotDeviceFrom(deviceId, response.body as Record<string, unknown>) };
   }
 
   /** Graph's `contains` filter (it refuses `eq` on serialNumber), following its next links for a few pages. */
-  async listAutopilotDevicesBySerial(serialNumber: string, clientRequestId: string, options: GraphCallOptions = {}): Promise<GraphResult<AutopilotDevice[]>> {
+  async listAutopilotDevicesBySerial(
+    serialNumber: string,
+    clientRequestId: string,
+    options: GraphCallOptions = {},
+  ): Promise<GraphResult<AutopilotDevice[]>> {
     const devices: AutopilotDevice[] = [];
-    let path: string | undefined = `${DEVICES_PATH}?$filter=${encodeURIComponent(`contains(serialNumber,${odataString(serialNumber)})`)}`;
+    let path: string | undefined =
+      `${DEVICES_PATH}?$filter=${encodeURIComponent(`contains(serialNumber,${odataString(serialNumber)})`)}`;
     let durationMs = 0;
     for (let page = 0; path !== undefined && page < MAX_LIST_PAGES; page += 1) {
       const sent = await this.send('GET', path, clientRequestId, options);
       if (!('response' in sent)) return readFailure(sent, clientRequestId);
       const { response } = sent;
       durationMs += sent.durationMs;
-      const ids = { status: response.status, requestId: response.requestId, clientRequestId, durationMs, pacedMs: sent.pacedMs };
+      const ids = {
+        status: response.status,
+        requestId: response.requestId,
+        clientRequestId,
+        durationMs,
+        pacedMs: sent.pacedMs,
+      };
       if (response.status >= 300) return graphError(response, ids);
       const body = (response.body ?? {}) as { value?: unknown; '@odata.nextLink'?: unknown };
-      if (!Array.isArray(body.value)) return { kind: 'error', ...ids, code: 'InvalidResponse', message: 'Graph returned a list without value' };
+      if (!Array.isArray(body.value))
+        return { kind: 'error', ...ids, code: 'InvalidResponse', message: 'Graph returned a list without value' };
       for (const entity of body.value) {
         if (entity !== null && typeof entity === 'object' && typeof (entity as { id?: unknown }).id === 'string') {
           devices.push(autopilotDeviceFrom((entity as { id: string }).id, entity as Record<string, unknown>));
@@ -100,13 +134,36 @@ export class HttpGraphClient extends GraphClient {
       path = this.nextPath(body['@odata.nextLink']);
       if (path === undefined) return { kind: 'ok', ...ids, value: devices };
     }
-    return { kind: 'error', status: 200, clientRequestId, durationMs, code: 'TooManyMatches', message: `more than ${MAX_LIST_PAGES} pages of devices contain this serial number` };
+    return {
+      kind: 'error',
+      status: 200,
+      clientRequestId,
+      durationMs,
+      code: 'TooManyMatches',
+      message: `more than ${MAX_LIST_PAGES} pages of devices contain this serial number`,
+    };
   }
 
-  async unassignResourceAccount(deviceId: string, clientRequestId: string, options: GraphCallOptions = {}): Promise<GraphResult<void>> {
-    const sent = await this.send('POST', `${DEVICES_PATH}/${encodeURIComponent(deviceId)}/unassignResourceAccountFromDevice`, clientRequestId, options);
+  async unassignResourceAccount(
+    deviceId: string,
+    clientRequestId: string,
+    options: GraphCallOptions = {},
+  ): Promise<GraphResult<void>> {
+    const sent = await this.send(
+      'POST',
+      `${DEVICES_PATH}/${encodeURIComponent(deviceId)}/unassignResourceAccountFromDevice`,
+      clientRequestId,
+      options,
+    );
     if (!('response' in sent)) {
-      if (sent.failure === 'lost') return { kind: 'lost', reason: sent.reason, clientRequestId, durationMs: sent.durationMs, pacedMs: sent.pacedMs };
+      if (sent.failure === 'lost')
+        return {
+          kind: 'lost',
+          reason: sent.reason,
+          clientRequestId,
+          durationMs: sent.durationMs,
+          pacedMs: sent.pacedMs,
+        };
       return readFailure(sent, clientRequestId);
     }
     const { response, durationMs, pacedMs } = sent;
@@ -115,7 +172,12 @@ export class HttpGraphClient extends GraphClient {
     return graphError(response, ids);
   }
 
-  private async send(method: 'GET' | 'POST', path: string, clientRequestId: string, options: GraphCallOptions): Promise<Sent> {
+  private async send(
+    method: 'GET' | 'POST',
+    path: string,
+    clientRequestId: string,
+    options: GraphCallOptions,
+  ): Promise<Sent> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     let token: string;
@@ -128,7 +190,12 @@ export class HttpGraphClient extends GraphClient {
       return { failure: 'unavailable', cause: 'token_endpoint', reason, durationMs: elapsed() };
     }
     const pacing = await this.pace(options.deadline);
-    if (!pacing.granted) return { failure: 'throttled', retryAfterSeconds: Math.max(1, Math.ceil(pacing.retryAfterMs / 1000)), durationMs: elapsed() };
+    if (!pacing.granted)
+      return {
+        failure: 'throttled',
+        retryAfterSeconds: Math.max(1, Math.ceil(pacing.retryAfterMs / 1000)),
+        durationMs: elapsed(),
+      };
     const pacedMs = pacing.waitedMs;
     try {
       const { statusCode, headers, body } = await this.agent.request({
@@ -144,12 +211,19 @@ export class HttpGraphClient extends GraphClient {
         },
       });
       const text = await body.text();
-      const response = { status: statusCode, requestId: header(headers['request-id']), retryAfter: header(headers['retry-after']) ?? null, body: parseJson(text) };
+      const response = {
+        status: statusCode,
+        requestId: header(headers['request-id']),
+        retryAfter: header(headers['retry-after']) ?? null,
+        body: parseJson(text),
+      };
       return { response, durationMs: elapsed(), pacedMs };
     } catch (error) {
-      const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code ?? 'unknown';
+      const code =
+        (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code ?? 'unknown';
       if (TIMED_OUT.has(code)) return { failure: 'timeout', reason: code, durationMs: elapsed(), pacedMs };
-      if (NEVER_SENT.has(code)) return { failure: 'unavailable', cause: 'connection', reason: code, durationMs: elapsed() };
+      if (NEVER_SENT.has(code))
+        return { failure: 'unavailable', cause: 'connection', reason: code, durationMs: elapsed() };
       return { failure: 'lost', reason: code, durationMs: elapsed(), pacedMs };
     }
   }
@@ -172,13 +246,30 @@ export class HttpGraphClient extends GraphClient {
 function readFailure(sent: Exclude<Sent, { response: GraphResponse }>, clientRequestId: string): GraphFailure {
   switch (sent.failure) {
     case 'throttled':
-      return { kind: 'throttled', retryAfterSeconds: sent.retryAfterSeconds, clientRequestId, durationMs: sent.durationMs };
+      return {
+        kind: 'throttled',
+        retryAfterSeconds: sent.retryAfterSeconds,
+        clientRequestId,
+        durationMs: sent.durationMs,
+      };
     case 'timeout':
       return { kind: 'timeout', clientRequestId, durationMs: sent.durationMs, pacedMs: sent.pacedMs };
     case 'unavailable':
-      return { kind: 'unavailable', cause: sent.cause, reason: sent.reason, clientRequestId, durationMs: sent.durationMs };
+      return {
+        kind: 'unavailable',
+        cause: sent.cause,
+        reason: sent.reason,
+        clientRequestId,
+        durationMs: sent.durationMs,
+      };
     case 'lost':
-      return { kind: 'unavailable', cause: 'connection', reason: sent.reason, clientRequestId, durationMs: sent.durationMs };
+      return {
+        kind: 'unavailable',
+        cause: 'connection',
+        reason: sent.reason,
+        clientRequestId,
+        durationMs: sent.durationMs,
+      };
   }
 }
 
@@ -188,7 +279,12 @@ export function odataString(value: string): string {
 }
 
 function graphError(response: GraphResponse, ids: GraphExchange & { status: number }): GraphFailure {
-  return { kind: 'error', ...ids, ...readGraphError(response.body), retryAfterSeconds: parseRetryAfter(response.retryAfter) };
+  return {
+    kind: 'error',
+    ...ids,
+    ...readGraphError(response.body),
+    retryAfterSeconds: parseRetryAfter(response.retryAfter),
+  };
 }
 
 function header(value: string | string[] | undefined): string | undefined {

@@ -30,7 +30,10 @@ const READINESS_SCHEMA: SchemaObject = {
         circuit: {
           type: 'object',
           required: ['state'],
-          properties: { state: { type: 'string', enum: ['closed', 'half_open', 'open'] }, retryAfterSeconds: { type: 'integer' } },
+          properties: {
+            state: { type: 'string', enum: ['closed', 'half_open', 'open'] },
+            retryAfterSeconds: { type: 'integer' },
+          },
         },
       },
     },
@@ -68,13 +71,19 @@ export class HealthController {
   @ApiOperation({
     operationId: 'getReadiness',
     security: [],
-    summary: 'The database is reachable, an attempt could be written within the lock timeout, and every migration is applied.',
-    description: "The Graph circuit breaker's state is reported too, without making the pod unready: readiness is about the database.",
+    summary:
+      'The database is reachable, an attempt could be written within the lock timeout, and every migration is applied.',
+    description:
+      "The Graph circuit breaker's state is reported too, without making the pod unready: readiness is about the database.",
   })
   @ApiOkResponse({
     description: 'Ready.',
     schema: READINESS_SCHEMA,
-    example: { status: 'ready', database: { kind: 'postgres', reachable: true, writable: true, pendingMigrations: [] }, graph: { circuit: { state: 'closed' } } },
+    example: {
+      status: 'ready',
+      database: { kind: 'postgres', reachable: true, writable: true, pendingMigrations: [] },
+      graph: { circuit: { state: 'closed' } },
+    },
   })
   @ApiServiceUnavailableResponse({
     description: 'Not ready: the body says why.',
@@ -89,6 +98,10 @@ export class HealthController {
     const readiness = await isDatabaseReady(this.database, DEFAULT_MIGRATIONS_DIR);
     const ready = readiness.reachable && readiness.writable && readiness.pendingMigrations.length === 0;
     void reply.status(ready ? 200 : 503);
-    return { status: ready ? 'ready' : 'not_ready', database: { kind: this.database.kind, ...readiness }, graph: { circuit: this.breaker.status() } };
+    return {
+      status: ready ? 'ready' : 'not_ready',
+      database: { kind: this.database.kind, ...readiness },
+      graph: { circuit: this.breaker.status() },
+    };
   }
 }

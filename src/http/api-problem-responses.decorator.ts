@@ -19,12 +19,17 @@ export const PROBLEM_SHAPE: RefusalShape = {
   example: (code) => problemBody(PROBLEM_EXAMPLES[code], EXAMPLE_REQUEST_ID),
 };
 
-const RETRY_AFTER_CODES = new Set([ProblemCode.RateLimited, ProblemCode.GraphUnavailable, ProblemCode.RequestInProgress]);
+const RETRY_AFTER_CODES = new Set([
+  ProblemCode.RateLimited,
+  ProblemCode.GraphUnavailable,
+  ProblemCode.RequestInProgress,
+]);
 
 /** Documents the refusals a route can answer, grouped by status, each code with its example, in the route's shape. */
 export function ApiRefusals(shape: RefusalShape, codes: ProblemCode[]) {
   const byStatus = new Map<number, ProblemCode[]>();
-  for (const code of codes) byStatus.set(PROBLEM_TYPES[code].status, [...(byStatus.get(PROBLEM_TYPES[code].status) ?? []), code]);
+  for (const code of codes)
+    byStatus.set(PROBLEM_TYPES[code].status, [...(byStatus.get(PROBLEM_TYPES[code].status) ?? []), code]);
   return applyDecorators(
     ...[...byStatus].map(([status, statusCodes]) =>
       ApiResponse({
@@ -38,7 +43,9 @@ export function ApiRefusals(shape: RefusalShape, codes: ProblemCode[]) {
         content: {
           [shape.contentType]: {
             schema: { $ref: `#/components/schemas/${shape.schemaName}` },
-            examples: Object.fromEntries(statusCodes.map((code) => [code, { summary: PROBLEM_TYPES[code].title, value: shape.example(code) }])),
+            examples: Object.fromEntries(
+              statusCodes.map((code) => [code, { summary: PROBLEM_TYPES[code].title, value: shape.example(code) }]),
+            ),
           },
         },
       }),

@@ -30,6 +30,13 @@ export function readJsonBody(raw: unknown, contentType: string | undefined): unk
 export function parseWithSchema<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const errors = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
-  throw new ProblemError(ProblemCode.InvalidRequest, errors.map((error) => `${error.path}: ${error.message}`).join('; '), { errors });
+  const errors = parsed.error.issues.map((issue) => ({
+    path: issue.path.join('.') || '(body)',
+    message: issue.message,
+  }));
+  throw new ProblemError(
+    ProblemCode.InvalidRequest,
+    errors.map((error) => `${error.path}: ${error.message}`).join('; '),
+    { errors },
+  );
 }

@@ -12,9 +12,15 @@ const ROUTED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTION
 export function methodsAllowedFor(request: FastifyRequest): string[] {
   if (request.routeOptions.url !== undefined) return [];
   const url = request.url.split('?')[0];
-  return ROUTED_METHODS.filter((method) => method !== request.method && request.server.findRoute({ method, url }) !== null);
+  return ROUTED_METHODS.filter(
+    (method) => method !== request.method && request.server.findRoute({ method, url }) !== null,
+  );
 }
 
 export function methodNotAllowed(method: string, allowedMethods: string[]): ProblemError {
-  return new ProblemError(ProblemCode.MethodNotAllowed, `${method} is not allowed on this path; it answers ${allowedMethods.join(', ')}.`, { allowedMethods });
+  return new ProblemError(
+    ProblemCode.MethodNotAllowed,
+    `${method} is not allowed on this path; it answers ${allowedMethods.join(', ')}.`,
+    { allowedMethods },
+  );
 }

@@ -37,7 +37,12 @@ function requestFields(): Record<string, string> {
 }
 
 export function createRootLogger(level: string, destination?: pino.DestinationStream): Logger {
-  const options = { level, base: { service: 'autopilot-gate' }, mixin: requestFields, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  const options = {
+    level,
+    base: { service: 'autopilot-gate' },
+    mixin: requestFields,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  };
   return destination ? pino(options, destination) : pino(options);
 }
 
@@ -70,7 +75,7 @@ export class PinoLoggerService implements LoggerService {
     if (message instanceof Error) {
       this.logger[level]({ context, err: message }, text ?? message.message);
     } else if (message !== null && typeof message === 'object') {
-      this.logger[level]({ context, ...(message) }, text);
+      this.logger[level]({ context, ...message }, text);
     } else {
       this.logger[level]({ context }, String(message));
     }

@@ -13,7 +13,10 @@ function documentedCodes(): Map<string, number> {
   expect(header, `README has no line "${TABLE_HEADER}"`).toBeGreaterThan(-1);
   const rows = lines.slice(header + 2);
   const codes = new Map<string, number>();
-  for (const row of rows.slice(0, rows.findIndex((line) => !line.startsWith('|')))) {
+  for (const row of rows.slice(
+    0,
+    rows.findIndex((line) => !line.startsWith('|')),
+  )) {
     const [, status, code] = row.split('|');
     for (const [, name] of code.matchAll(/`([A-Z_]+)`/g)) codes.set(name, Number(status.trim()));
   }

@@ -41,7 +41,10 @@ export const PROBLEM_TYPES: Record<ProblemCode, ProblemType> = {
   [ProblemCode.NothingToUnassign]: { status: 409, title: 'The device has no resource account to unassign' },
   [ProblemCode.AmbiguousDevice]: { status: 409, title: 'The serial number names more than one device' },
   [ProblemCode.IdempotencyConflict]: { status: 409, title: 'The Idempotency-Key was used for another request' },
-  [ProblemCode.RequestInProgress]: { status: 409, title: 'The same request, or one for the same device, is still in flight' },
+  [ProblemCode.RequestInProgress]: {
+    status: 409,
+    title: 'The same request, or one for the same device, is still in flight',
+  },
   [ProblemCode.PayloadTooLarge]: { status: 413, title: 'The request body is too large' },
   [ProblemCode.UnsupportedMediaType]: { status: 415, title: 'The request body must be JSON' },
   [ProblemCode.ChangeTicketRejected]: { status: 422, title: 'The change ticket does not allow this action' },

@@ -38,5 +38,8 @@ export function answeringCorrelationId(problem: ProblemError, request: FastifyRe
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: ProblemError): void {
   setProblemHeaders(reply, problem);
-  void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problemBody(problem, answeringCorrelationId(problem, request)));
+  void reply
+    .status(problem.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(problemBody(problem, answeringCorrelationId(problem, request)));
 }

@@ -39,7 +39,11 @@ const REASONS: Record<AuthenticationFailureReason | RateLimitReason | Unavailabl
 };
 
 class FieldErrorDto {
-  @ApiProperty({ description: 'The body field, query parameter, path parameter or header at fault.', example: 'changeTicket' }) path!: string;
+  @ApiProperty({
+    description: 'The body field, query parameter, path parameter or header at fault.',
+    example: 'changeTicket',
+  })
+  path!: string;
   @ApiProperty({ example: 'must match ^CHG[0-9]{7,}$' }) message!: string;
 }
 
@@ -49,9 +53,15 @@ export class TicketRejectionDto {
 }
 
 class GraphAnswerDto {
-  @ApiPropertyOptional({ type: 'integer', description: "Graph's HTTP status; absent when no answer came." }) status?: number;
+  @ApiPropertyOptional({ type: 'integer', description: "Graph's HTTP status; absent when no answer came." })
+  status?: number;
   @ApiPropertyOptional({ description: "Graph's error code." }) code?: string;
-  @ApiPropertyOptional({ type: String, nullable: true, description: "Graph's request-id (what Microsoft support looks up)." }) requestId?: string | null;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: "Graph's request-id (what Microsoft support looks up).",
+  })
+  requestId?: string | null;
   @ApiPropertyOptional({ description: 'The client-request-id the gate sent to Graph.' }) clientRequestId?: string;
 }
 
@@ -68,19 +78,53 @@ export class ProblemDto {
   @ApiProperty({ example: 'Your roles do not allow unassigning this device.' }) detail!: string;
   @ApiProperty({ enum: ProblemCode, enumName: 'ProblemCode' }) code!: ProblemCode;
   @ApiProperty({ example: 'urn:uuid:5f9d8c7b-0000-4000-8000-000000000002' }) instance!: string;
-  @ApiProperty({ description: "The request's id (the x-request-id header); a replay names the first request's." }) correlationId!: string;
-  @ApiPropertyOptional({ description: 'The attempt recorded for this request (unassign and preview routes).', format: 'uuid' }) attemptId?: string;
-  @ApiPropertyOptional({ enum: ATTEMPT_OUTCOMES.filter((outcome) => outcome !== 'in_flight'), description: 'How the attempt ended (unassign routes).' })
+  @ApiProperty({ description: "The request's id (the x-request-id header); a replay names the first request's." })
+  correlationId!: string;
+  @ApiPropertyOptional({
+    description: 'The attempt recorded for this request (unassign and preview routes).',
+    format: 'uuid',
+  })
+  attemptId?: string;
+  @ApiPropertyOptional({
+    enum: ATTEMPT_OUTCOMES.filter((outcome) => outcome !== 'in_flight'),
+    description: 'How the attempt ended (unassign routes).',
+  })
   outcome?: string;
-  @ApiPropertyOptional({ enum: Object.keys(REASONS), description: 'UNAUTHENTICATED: why the token was refused; RATE_LIMITED: whose limit; GRAPH_UNAVAILABLE: what failed.' })
+  @ApiPropertyOptional({
+    enum: Object.keys(REASONS),
+    description:
+      'UNAUTHENTICATED: why the token was refused; RATE_LIMITED: whose limit; GRAPH_UNAVAILABLE: what failed.',
+  })
   reason?: string;
-  @ApiPropertyOptional({ type: [FieldErrorDto], description: 'Every problem with the request (INVALID_REQUEST).' }) errors?: FieldErrorDto[];
-  @ApiPropertyOptional({ type: [TicketRejectionDto], description: 'Every failed change-ticket check (CHANGE_TICKET_REJECTED).' }) reasons?: TicketRejectionDto[];
-  @ApiPropertyOptional({ type: GraphAnswerDto, description: 'What Microsoft Graph answered, when it was called.' }) graph?: GraphAnswerDto;
-  @ApiPropertyOptional({ type: 'number', description: 'Seconds to wait before retrying (the Retry-After header has it rounded up).' }) retryAfterSeconds?: number;
-  @ApiPropertyOptional({ type: LastSucceededDto, description: "NOTHING_TO_UNASSIGN: the device's last successful unassign, if any." }) lastSucceeded?: LastSucceededDto;
-  @ApiPropertyOptional({ type: [String], description: 'AMBIGUOUS_DEVICE: the ids of the devices with this serial number.' }) candidates?: string[];
-  @ApiPropertyOptional({ format: 'uuid', description: 'IDEMPOTENCY_CONFLICT: the attempt that holds the key.' }) attemptIdOfKey?: string;
-  @ApiPropertyOptional({ type: [String], description: 'METHOD_NOT_ALLOWED: the methods the path answers (also in the Allow header).' })
+  @ApiPropertyOptional({ type: [FieldErrorDto], description: 'Every problem with the request (INVALID_REQUEST).' })
+  errors?: FieldErrorDto[];
+  @ApiPropertyOptional({
+    type: [TicketRejectionDto],
+    description: 'Every failed change-ticket check (CHANGE_TICKET_REJECTED).',
+  })
+  reasons?: TicketRejectionDto[];
+  @ApiPropertyOptional({ type: GraphAnswerDto, description: 'What Microsoft Graph answered, when it was called.' })
+  graph?: GraphAnswerDto;
+  @ApiPropertyOptional({
+    type: 'number',
+    description: 'Seconds to wait before retrying (the Retry-After header has it rounded up).',
+  })
+  retryAfterSeconds?: number;
+  @ApiPropertyOptional({
+    type: LastSucceededDto,
+    description: "NOTHING_TO_UNASSIGN: the device's last successful unassign, if any.",
+  })
+  lastSucceeded?: LastSucceededDto;
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'AMBIGUOUS_DEVICE: the ids of the devices with this serial number.',
+  })
+  candidates?: string[];
+  @ApiPropertyOptional({ format: 'uuid', description: 'IDEMPOTENCY_CONFLICT: the attempt that holds the key.' })
+  attemptIdOfKey?: string;
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'METHOD_NOT_ALLOWED: the methods the path answers (also in the Allow header).',
+  })
   allowedMethods?: string[];
 }

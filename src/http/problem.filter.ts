@@ -15,7 +15,9 @@ export class ProblemFilter implements ExceptionFilter {
     // A route miss is a 405 when only the method was wrong; like a 404 it never reaches a handler, so it records no attempt.
     const allowedMethods = error instanceof NotFoundException ? methodsAllowedFor(request) : [];
     const { problem, unexpected } =
-      allowedMethods.length > 0 ? { problem: methodNotAllowed(request.method, allowedMethods), unexpected: false } : problemFromError(error);
+      allowedMethods.length > 0
+        ? { problem: methodNotAllowed(request.method, allowedMethods), unexpected: false }
+        : problemFromError(error);
     if (unexpected) this.logger.error({ err: error, correlationId: request.id }, 'unexpected error');
     sendProblem(http.getResponse<FastifyReply>(), request, problem);
   }

@@ -24,11 +24,19 @@ export function observeRequests(fastify: FastifyInstance, { logger, metrics, tra
   fastify.addHook('onRequest', (request, _reply, done) => {
     const route = routeOf(request);
     const traceparent = request.headers.traceparent;
-    const span = tracer.startSpan(`${request.method} ${route}`, { 'http.request.method': request.method, 'http.route': route, 'autopilot_gate.request_id': request.id }, {
-      kind: 'server',
-      traceparent: typeof traceparent === 'string' ? traceparent : undefined,
-    });
-    const context: RequestContext = { requestId: request.id, graphClientRequestId: clientRequestIdFor(request.id, request.headers['client-request-id']), span };
+    const span = tracer.startSpan(
+      `${request.method} ${route}`,
+      { 'http.request.method': request.method, 'http.route': route, 'autopilot_gate.request_id': request.id },
+      {
+        kind: 'server',
+        traceparent: typeof traceparent === 'string' ? traceparent : undefined,
+      },
+    );
+    const context: RequestContext = {
+      requestId: request.id,
+      graphClientRequestId: clientRequestIdFor(request.id, request.headers['client-request-id']),
+      span,
+    };
     observed.set(request, { context, startedAt: performance.now(), finished: false });
     // Everything after this hook runs inside the context: Fastify reads the body within the request's own async
     // resource, so the handler is still in it however slowly the body arrives.

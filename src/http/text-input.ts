@@ -15,7 +15,9 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 export function visibleLength(text: string): number {
   // Printable ASCII has one character per grapheme and nothing invisible: most justifications take this path.
   if (PRINTABLE_ASCII.test(text)) return text.trim().length;
-  const shown = [...graphemes.segment(text)].map(({ segment }) => segment.replace(INVISIBLE, '')).filter((segment) => segment !== '');
+  const shown = [...graphemes.segment(text)]
+    .map(({ segment }) => segment.replace(INVISIBLE, ''))
+    .filter((segment) => segment !== '');
   const first = shown.findIndex((segment) => !BLANK.test(segment));
   if (first === -1) return 0;
   const last = shown.findLastIndex((segment) => !BLANK.test(segment));

@@ -25,7 +25,11 @@ const CIRCUIT_STATES: CircuitStatus['state'][] = ['closed', 'open', 'half_open']
 export class GateMetrics implements GraphTryObserver {
   readonly registry = new Registry();
 
-  private readonly requests = this.counter('http_requests_total', 'Requests answered, by method, route template and status.', ['method', 'route', 'status']);
+  private readonly requests = this.counter(
+    'http_requests_total',
+    'Requests answered, by method, route template and status.',
+    ['method', 'route', 'status'],
+  );
   private readonly requestSeconds = this.histogram(
     'http_request_duration_seconds',
     'Time from receiving a request to the end of its answer, by method, route template and status.',
@@ -41,8 +45,16 @@ export class GateMetrics implements GraphTryObserver {
     "Each try toward Microsoft Graph, token and connection included, the gate's own pacing excluded; by operation, result and HTTP status (empty when Graph did not answer).",
     ['operation', 'result', 'status'],
   );
-  private readonly graphRetries = this.counter('graph_retries_total', 'Tries sent again after a transient failure, by operation.', ['operation']);
-  private readonly graphThrottled = this.counter('graph_throttled_responses_total', 'Answers 429 from Microsoft Graph, by operation.', ['operation']);
+  private readonly graphRetries = this.counter(
+    'graph_retries_total',
+    'Tries sent again after a transient failure, by operation.',
+    ['operation'],
+  );
+  private readonly graphThrottled = this.counter(
+    'graph_throttled_responses_total',
+    'Answers 429 from Microsoft Graph, by operation.',
+    ['operation'],
+  );
   private readonly ticketSeconds = this.histogram(
     'ticket_lookup_duration_seconds',
     'Change ticket look-ups in the ticket system (cache hits are not look-ups), by provider and result.',
@@ -99,7 +111,10 @@ export class GateMetrics implements GraphTryObserver {
 
   tried(operation: GraphTry['operation'], result: GraphResult<unknown>): void {
     const seconds = Math.max(0, result.durationMs - (result.pacedMs ?? 0)) / 1000;
-    this.graphSeconds.observe({ operation, result: result.kind, status: result.status === undefined ? '' : String(result.status) }, seconds);
+    this.graphSeconds.observe(
+      { operation, result: result.kind, status: result.status === undefined ? '' : String(result.status) },
+      seconds,
+    );
     if (result.status === 429) this.graphThrottled.inc({ operation });
   }
 

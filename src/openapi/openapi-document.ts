@@ -16,7 +16,12 @@ export function createOpenApiDocument(app: INestApplication, config: AppConfig):
       )
       .setVersion('1')
       .addServer('/', 'This gate, as it serves this document')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Entra ID access token for the gate' })
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'Entra ID access token for the gate',
+      })
       .build(),
     { extraModels: [ProblemDto] },
   );
@@ -42,7 +47,8 @@ function addRequestIdHeader(document: OpenAPIObject): void {
 function describeBodyRules(document: OpenAPIObject, config: AppConfig): void {
   const schemas = document.components?.schemas as Record<string, SchemaObject>;
   // The local ticket routes exist only with TICKET_PROVIDER=local.
-  for (const name of ['UnassignBodyDto', 'LocalChangeTicketInputDto']) if (schemas[name]) schemas[name].additionalProperties = false;
+  for (const name of ['UnassignBodyDto', 'LocalChangeTicketInputDto'])
+    if (schemas[name]) schemas[name].additionalProperties = false;
   const changeTicket = schemas.UnassignBodyDto.properties?.changeTicket as SchemaObject;
   changeTicket.pattern = config.tickets.pattern.source;
 }
@@ -52,12 +58,15 @@ function collapseSingleAllOf(node: unknown): void {
   if (node === null || typeof node !== 'object') return;
   for (const [key, value] of Object.entries(node)) {
     const allOf = (value as { allOf?: unknown[] } | null)?.allOf;
-    if (allOf?.length === 1 && Object.keys(value as object).length === 1) (node as Record<string, unknown>)[key] = allOf[0];
+    if (allOf?.length === 1 && Object.keys(value as object).length === 1)
+      (node as Record<string, unknown>)[key] = allOf[0];
     collapseSingleAllOf((node as Record<string, unknown>)[key]);
   }
 }
 
 function operations(document: OpenAPIObject) {
   const methods = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
-  return Object.values(document.paths).flatMap((path) => methods.map((method) => path[method]).filter((operation) => operation !== undefined));
+  return Object.values(document.paths).flatMap((path) =>
+    methods.map((method) => path[method]).filter((operation) => operation !== undefined),
+  );
 }

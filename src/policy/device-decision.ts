@@ -12,7 +12,12 @@ export interface UnassignDecision {
 export function decideUnassign(ability: AppAbility, device: AutopilotDevice): UnassignDecision {
   const rule = ability.relevantRuleFor('unassign', subject('AutopilotDevice', { ...device }));
   if (!rule || rule.inverted) {
-    return { allowed: false, auditReason: rule?.reason ? `denied by ${rule.reason}` : `no rule allows unassign on a device with groupTag ${device.groupTag ?? '(none)'}` };
+    return {
+      allowed: false,
+      auditReason: rule?.reason
+        ? `denied by ${rule.reason}`
+        : `no rule allows unassign on a device with groupTag ${device.groupTag ?? '(none)'}`,
+    };
   }
   return { allowed: true, auditReason: rule.reason ?? 'allowed by policy' };
 }

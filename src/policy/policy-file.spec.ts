@@ -33,7 +33,12 @@ describe(loadPolicyFile.name, () => {
       subject: 'AutopilotDevice',
       conditions: { groupTag: { $in: ['MTR-EU', 'MTR-US'] } },
     });
-    expect(policy.changeTickets).toEqual({ acceptStates: ['Implement'], requireApproval: true, requireWindow: true, requireDeviceInTicket: false });
+    expect(policy.changeTickets).toEqual({
+      acceptStates: ['Implement'],
+      requireApproval: true,
+      requireWindow: true,
+      requireDeviceInTicket: false,
+    });
   });
 
   it('links the CASL documentation of the major version the gate runs', () => {
@@ -41,7 +46,9 @@ describe(loadPolicyFile.name, () => {
     const caslPackage = path.join(__dirname, '..', '..', 'node_modules', '@casl', 'ability', 'package.json');
     const caslMajor = (JSON.parse(readFileSync(caslPackage, 'utf8')) as { version: string }).version.split('.')[0];
 
-    expect(readFileSync(SHIPPED_POLICY, 'utf8').split('\n')[0]).toContain(`https://casl.js.org/v${caslMajor}/en/guide/define-rules`);
+    expect(readFileSync(SHIPPED_POLICY, 'utf8').split('\n')[0]).toContain(
+      `https://casl.js.org/v${caslMajor}/en/guide/define-rules`,
+    );
   });
 
   it('versions the policy with the sha256 of its bytes', () => {
@@ -68,19 +75,25 @@ describe(parsePolicy.name, () => {
     const error = refusalOf(withRule('{ action: delete, subject: AutopilotDevice }'));
 
     expect(error.message).toContain(SOURCE);
-    expect(error.message).toContain(`at roles.Some.Role[0].action: "delete" is not one of the actions: ${POLICY_ACTIONS.join(', ')}`);
+    expect(error.message).toContain(
+      `at roles.Some.Role[0].action: "delete" is not one of the actions: ${POLICY_ACTIONS.join(', ')}`,
+    );
   });
 
   it('refuses an unknown action in a list, naming the actions there are', () => {
     const error = refusalOf(withRule('{ action: [read, nuke], subject: Attempt }'));
 
-    expect(error.message).toContain(`at roles.Some.Role[0].action: "nuke" is not one of the actions: ${POLICY_ACTIONS.join(', ')}`);
+    expect(error.message).toContain(
+      `at roles.Some.Role[0].action: "nuke" is not one of the actions: ${POLICY_ACTIONS.join(', ')}`,
+    );
   });
 
   it('refuses an unknown subject, naming the rule and the subjects there are', () => {
     const error = refusalOf(withRule('{ action: unassign, subject: Printer }'));
 
-    expect(error.message).toContain(`at roles.Some.Role[0].subject: "Printer" is not one of the subjects: ${POLICY_SUBJECTS.join(', ')}`);
+    expect(error.message).toContain(
+      `at roles.Some.Role[0].subject: "Printer" is not one of the subjects: ${POLICY_SUBJECTS.join(', ')}`,
+    );
   });
 
   it('refuses an unknown top-level key, naming it', () => {
@@ -91,14 +104,18 @@ describe(parsePolicy.name, () => {
   });
 
   it('refuses an unknown key in the change ticket rules, naming it', () => {
-    const error = refusalOf(`${withRule('{ action: read, subject: Attempt }')}changeTickets:\n  requireApprovel: true\n`);
+    const error = refusalOf(
+      `${withRule('{ action: read, subject: Attempt }')}changeTickets:\n  requireApprovel: true\n`,
+    );
 
     expect(error.message).toContain('at changeTickets');
     expect(error.message).toContain('requireApprovel');
   });
 
   it('refuses a Mongo operator CASL does not know, naming the conditions', () => {
-    const error = refusalOf(withRule('{ action: unassign, subject: AutopilotDevice, conditions: { groupTag: { $nope: [MTR-EU] } } }'));
+    const error = refusalOf(
+      withRule('{ action: unassign, subject: AutopilotDevice, conditions: { groupTag: { $nope: [MTR-EU] } } }'),
+    );
 
     expect(error.message).toContain('at roles.Some.Role[0].conditions');
     expect(error.message).toContain('$nope');
@@ -120,7 +137,11 @@ describe(parsePolicy.name, () => {
 
   it('accepts the known placeholders and operators', () => {
     const policy = parsePolicy(
-      Buffer.from(withRule('{ action: read, subject: Attempt, conditions: { actorOid: "${user.oid}", actorTenantId: "${user.tenantId}", outcome: { $ne: unknown } } }')),
+      Buffer.from(
+        withRule(
+          '{ action: read, subject: Attempt, conditions: { actorOid: "${user.oid}", actorTenantId: "${user.tenantId}", outcome: { $ne: unknown } } }',
+        ),
+      ),
       SOURCE,
     );
 
@@ -128,7 +149,9 @@ describe(parsePolicy.name, () => {
   });
 
   it('refuses a condition on a field the subject does not have, naming the fields it has', () => {
-    const error = refusalOf(withRule('{ action: unassign, subject: AutopilotDevice, conditions: { grouptag: MTR-EU } }'));
+    const error = refusalOf(
+      withRule('{ action: unassign, subject: AutopilotDevice, conditions: { grouptag: MTR-EU } }'),
+    );
 
     expect(error.message).toContain('at roles.Some.Role[0].conditions: AutopilotDevice has no field grouptag');
     expect(error.message).toContain('groupTag');
@@ -141,7 +164,10 @@ describe(parsePolicy.name, () => {
   });
 
   it('accepts a dotted condition into a field of the subject', () => {
-    const policy = parsePolicy(Buffer.from(withRule('{ action: read, subject: Attempt, conditions: { deviceSnapshot.groupTag: MTR-EU } }')), SOURCE);
+    const policy = parsePolicy(
+      Buffer.from(withRule('{ action: read, subject: Attempt, conditions: { deviceSnapshot.groupTag: MTR-EU } }')),
+      SOURCE,
+    );
 
     expect(policy.roles.get('Some.Role')).toHaveLength(1);
   });
@@ -155,7 +181,9 @@ describe(parsePolicy.name, () => {
   it('refuses a fields entry the subject does not have', () => {
     const error = refusalOf(withRule('{ action: read, subject: Attempt, fields: [id, secret] }'));
 
-    expect(error.message).toContain(`at roles.Some.Role[0].fields: Attempt has no field secret (it has ${SUBJECT_FIELDS.Attempt.join(', ')})`);
+    expect(error.message).toContain(
+      `at roles.Some.Role[0].fields: Attempt has no field secret (it has ${SUBJECT_FIELDS.Attempt.join(', ')})`,
+    );
   });
 
   it('refuses a caller placeholder that is not pinned to the caller tenant', () => {
@@ -165,7 +193,10 @@ describe(parsePolicy.name, () => {
   });
 
   it('keeps roles named like Object.prototype members as ordinary roles', () => {
-    const policy = parsePolicy(Buffer.from('roles:\n  __proto__:\n    - { action: read, subject: Attempt }\n  constructor: []\n'), SOURCE);
+    const policy = parsePolicy(
+      Buffer.from('roles:\n  __proto__:\n    - { action: read, subject: Attempt }\n  constructor: []\n'),
+      SOURCE,
+    );
 
     expect([...policy.roles.keys()]).toEqual(['__proto__', 'constructor']);
     expect(policy.roles.get('__proto__')).toEqual([{ action: 'read', subject: 'Attempt' }]);

@@ -11,13 +11,17 @@ const oneOrMany = <T extends z.ZodType>(schema: T) => z.union([schema, z.array(s
 /** One of `values` or a list of them; a refusal names the values that exist (zod alone would say "Invalid input"). */
 const oneOrManyOf = <const T extends readonly [string, ...string[]]>(noun: string, values: T) =>
   z.union([z.enum(values), z.array(z.enum(values)).min(1)], {
-    error: (issue) => `${unknownIn(issue.input, values)} is not one of the ${noun}s: ${values.join(', ')} (give one, or a list of them)`,
+    error: (issue) =>
+      `${unknownIn(issue.input, values)} is not one of the ${noun}s: ${values.join(', ')} (give one, or a list of them)`,
   });
 
 function unknownIn(input: unknown, values: readonly string[]): string {
   if (!Array.isArray(input)) return JSON.stringify(input);
   if (input.length === 0) return 'an empty list';
-  return input.filter((value) => !values.includes(value as string)).map((value) => JSON.stringify(value)).join(', ');
+  return input
+    .filter((value) => !values.includes(value as string))
+    .map((value) => JSON.stringify(value))
+    .join(', ');
 }
 
 const ruleSchema = z
@@ -93,7 +97,9 @@ export function parsePolicy(bytes: Buffer, source: string): Policy {
   const roles = parseRoles(document as { roles: Record<string, unknown> }, source);
   const ruleErrors = [...checkRulesMeaning(roles), ...checkRulesCompile(roles)];
   if (ruleErrors.length > 0) {
-    throw new InvalidPolicyError(`Policy file ${source} is invalid:\n${ruleErrors.map((line) => `  at ${line}`).join('\n')}`);
+    throw new InvalidPolicyError(
+      `Policy file ${source} is invalid:\n${ruleErrors.map((line) => `  at ${line}`).join('\n')}`,
+    );
   }
   const version = createHash('sha256').update(bytes).digest('hex');
   return new Policy(roles, parsed.data.changeTickets, version, source);
@@ -117,5 +123,9 @@ function invalidPolicy(source: string, issues: readonly z.core.$ZodIssue[]): Inv
 }
 
 function formatPath(path: PropertyKey[]): string {
-  return path.map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? String(key) : `.${String(key)}`)).join('') || '(root)';
+  return (
+    path
+      .map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? String(key) : `.${String(key)}`))
+      .join('') || '(root)'
+  );
 }

@@ -9,7 +9,22 @@ const SAMPLE_CALLER = { oid: 'sample', tenantId: 'sample', upn: 'sample', appId:
  * The operators CASL's default matcher knows. It treats any other `$key` as a literal value to compare, so a
  * typo (or `$or`, which it lacks) would make a rule silently never match: an inverted rule would stop denying.
  */
-const SUPPORTED_OPERATORS = new Set(['$eq', '$ne', '$lt', '$lte', '$gt', '$gte', '$in', '$nin', '$all', '$size', '$regex', '$options', '$elemMatch', '$exists']);
+const SUPPORTED_OPERATORS = new Set([
+  '$eq',
+  '$ne',
+  '$lt',
+  '$lte',
+  '$gt',
+  '$gte',
+  '$in',
+  '$nin',
+  '$all',
+  '$size',
+  '$regex',
+  '$options',
+  '$elemMatch',
+  '$exists',
+]);
 
 function unsupportedOperators(value: unknown, path: string): string[] {
   if (Array.isArray(value)) return value.flatMap((item, index) => unsupportedOperators(item, `${path}[${index}]`));
@@ -37,7 +52,10 @@ export function checkRulesCompile(roles: ReadonlyMap<string, PolicyRule[]>): str
         errors.push(...badOperators);
         return;
       }
-      const raw = { ...rule, conditions: interpolateConditions(rule.conditions, SAMPLE_CALLER) } as RawRuleOf<AppAbility>;
+      const raw = {
+        ...rule,
+        conditions: interpolateConditions(rule.conditions, SAMPLE_CALLER),
+      } as RawRuleOf<AppAbility>;
       try {
         const ability = createMongoAbility<AppAbility>([raw]);
         for (const action of [rule.action].flat()) {

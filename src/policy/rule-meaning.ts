@@ -25,16 +25,22 @@ function problemsOf(rule: PolicyRule, where: string): string[] {
   for (const subject of subjects) {
     const unknownConditions = Object.keys(rule.conditions ?? {}).filter((key) => !isFieldOf(subject, key));
     if (unknownConditions.length > 0) {
-      problems.push(`${where}.conditions: ${subject} has no field ${unknownConditions.join(', ')} (it has ${SUBJECT_FIELDS[subject].join(', ')})`);
+      problems.push(
+        `${where}.conditions: ${subject} has no field ${unknownConditions.join(', ')} (it has ${SUBJECT_FIELDS[subject].join(', ')})`,
+      );
     }
     const unknownFields = [rule.fields ?? []].flat().filter((field) => !isFieldOf(subject, field));
     if (unknownFields.length > 0) {
-      problems.push(`${where}.fields: ${subject} has no field ${unknownFields.join(', ')} (it has ${SUBJECT_FIELDS[subject].join(', ')})`);
+      problems.push(
+        `${where}.fields: ${subject} has no field ${unknownFields.join(', ')} (it has ${SUBJECT_FIELDS[subject].join(', ')})`,
+      );
     }
   }
   const fieldless = actions.filter((action) => !ACTIONS_WITH_FIELDS.includes(action));
   if (rule.fields !== undefined && fieldless.length > 0) {
-    problems.push(`${where}.fields: only ${ACTIONS_WITH_FIELDS.join(', ')} can be limited to fields, not ${fieldless.join(', ')}`);
+    problems.push(
+      `${where}.fields: only ${ACTIONS_WITH_FIELDS.join(', ')} can be limited to fields, not ${fieldless.join(', ')}`,
+    );
   }
   const placeholders = placeholdersIn(rule.conditions);
   const identities = placeholders.filter((name) => IDENTITY_PLACEHOLDERS.includes(name));

@@ -55,7 +55,11 @@ export class PostgresInboundRateLimiter extends InboundRateLimiter implements Be
     }
     count.pending += 1;
     const hits = count.shared + count.writing + count.pending;
-    return { allowed: hits <= limit, hits, retryAfterSeconds: Math.max(1, Math.ceil((windowStart + this.windowMs - now) / 1000)) };
+    return {
+      allowed: hits <= limit,
+      hits,
+      retryAfterSeconds: Math.max(1, Math.ceil((windowStart + this.windowMs - now) / 1000)),
+    };
   }
 
   flush(): Promise<void> {

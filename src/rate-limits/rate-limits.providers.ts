@@ -10,7 +10,8 @@ export function rateLimitProviders(config: Pick<AppConfig, 'resilience'>): Provi
     {
       provide: InboundRateLimiter,
       inject: [DATABASE_CONNECTION],
-      useFactory: (database: DatabaseConnection) => new PostgresInboundRateLimiter(database.sql, config.resilience.inboundLimits.windowMs),
+      useFactory: (database: DatabaseConnection) =>
+        new PostgresInboundRateLimiter(database.sql, config.resilience.inboundLimits.windowMs),
     },
   ];
 }

@@ -18,7 +18,13 @@ class CountingTickets extends TicketProvider {
 }
 
 const ticket = (state: string): ChangeTicket => ({
-  number: 'CHG0000042', source: 'servicenow', state, approval: 'approved', plannedStart: null, plannedEnd: null, affectedCis: [],
+  number: 'CHG0000042',
+  source: 'servicenow',
+  state,
+  approval: 'approved',
+  plannedStart: null,
+  plannedEnd: null,
+  affectedCis: [],
 });
 
 describe(CachingTicketProvider.name, () => {

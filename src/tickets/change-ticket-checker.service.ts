@@ -25,6 +25,9 @@ export class ChangeTicketChecker {
   async check(number: string, device: DeviceIdentity, requester: Principal): Promise<TicketCheck> {
     const ticket = await this.provider.findChange(number);
     const separated = this.config.tickets.separationOfDuties ? principalKey(requester) : undefined;
-    return { ticket, rejections: checkChangeTicket(number, ticket, device, this.policy.changeTickets, new Date(), separated) };
+    return {
+      ticket,
+      rejections: checkChangeTicket(number, ticket, device, this.policy.changeTickets, new Date(), separated),
+    };
   }
 }

@@ -7,7 +7,12 @@ const NOW = new Date('2025-06-01T12:00:00.000Z');
 const HOUR_MS = 60 * 60 * 1000;
 const at = (offsetMs: number) => new Date(NOW.getTime() + offsetMs);
 
-const DEFAULT_RULES: ChangeTicketRules = { acceptStates: ['Implement'], requireApproval: true, requireWindow: true, requireDeviceInTicket: false };
+const DEFAULT_RULES: ChangeTicketRules = {
+  acceptStates: ['Implement'],
+  requireApproval: true,
+  requireWindow: true,
+  requireDeviceInTicket: false,
+};
 const DEVICE: DeviceIdentity = { serialNumber: 'MTR-SN-0001', displayName: 'ROOM-0001' };
 
 function aTicket(overrides: Partial<ChangeTicket> = {}): ChangeTicket {
@@ -24,8 +29,15 @@ function aTicket(overrides: Partial<ChangeTicket> = {}): ChangeTicket {
   };
 }
 
-function codesFor(ticket: ChangeTicket | null, rules: Partial<ChangeTicketRules> = {}, now = NOW, device = DEVICE): string[] {
-  return checkChangeTicket('CHG0001234', ticket, device, { ...DEFAULT_RULES, ...rules }, now).map((rejection) => rejection.code);
+function codesFor(
+  ticket: ChangeTicket | null,
+  rules: Partial<ChangeTicketRules> = {},
+  now = NOW,
+  device = DEVICE,
+): string[] {
+  return checkChangeTicket('CHG0001234', ticket, device, { ...DEFAULT_RULES, ...rules }, now).map(
+    (rejection) => rejection.code,
+  );
 }
 
 describe(checkChangeTicket.name, () => {
@@ -34,7 +46,13 @@ describe(checkChangeTicket.name, () => {
   });
 
   it('rejects a missing ticket with TICKET_NOT_FOUND only', () => {
-    const rejections = checkChangeTicket('CHG0009999', null, DEVICE, { ...DEFAULT_RULES, requireDeviceInTicket: true }, NOW);
+    const rejections = checkChangeTicket(
+      'CHG0009999',
+      null,
+      DEVICE,
+      { ...DEFAULT_RULES, requireDeviceInTicket: true },
+      NOW,
+    );
 
     expect(rejections).toEqual([{ code: 'TICKET_NOT_FOUND', detail: expect.stringContaining('CHG0009999') }]);
   });
@@ -45,7 +63,9 @@ describe(checkChangeTicket.name, () => {
     });
 
     it('accepts the state label whatever its case', () => {
-      expect(codesFor(aTicket({ state: 'IMPLEMENT', stateValue: undefined }), { acceptStates: ['implement'] })).toEqual([]);
+      expect(codesFor(aTicket({ state: 'IMPLEMENT', stateValue: undefined }), { acceptStates: ['implement'] })).toEqual(
+        [],
+      );
     });
 
     it('accepts the stored value when the policy names it instead of the label', () => {
@@ -53,11 +73,19 @@ describe(checkChangeTicket.name, () => {
     });
 
     it('accepts any of several states', () => {
-      expect(codesFor(aTicket({ state: 'Review', stateValue: '0' }), { acceptStates: ['Implement', 'review'] })).toEqual([]);
+      expect(
+        codesFor(aTicket({ state: 'Review', stateValue: '0' }), { acceptStates: ['Implement', 'review'] }),
+      ).toEqual([]);
     });
 
     it('names the state it saw and the accepted ones in the detail', () => {
-      const [rejection] = checkChangeTicket('CHG0001234', aTicket({ state: 'New', stateValue: '-5' }), DEVICE, { ...DEFAULT_RULES, acceptStates: ['Implement', 'Review'] }, NOW);
+      const [rejection] = checkChangeTicket(
+        'CHG0001234',
+        aTicket({ state: 'New', stateValue: '-5' }),
+        DEVICE,
+        { ...DEFAULT_RULES, acceptStates: ['Implement', 'Review'] },
+        NOW,
+      );
 
       expect(rejection.detail).toContain('New');
       expect(rejection.detail).toContain('Implement, Review');
@@ -80,11 +108,15 @@ describe(checkChangeTicket.name, () => {
 
   describe('window', () => {
     it('rejects a ticket whose window opens later', () => {
-      expect(codesFor(aTicket({ plannedStart: at(HOUR_MS), plannedEnd: at(2 * HOUR_MS) }))).toEqual(['TICKET_BEFORE_WINDOW']);
+      expect(codesFor(aTicket({ plannedStart: at(HOUR_MS), plannedEnd: at(2 * HOUR_MS) }))).toEqual([
+        'TICKET_BEFORE_WINDOW',
+      ]);
     });
 
     it('rejects a ticket whose window has closed', () => {
-      expect(codesFor(aTicket({ plannedStart: at(-2 * HOUR_MS), plannedEnd: at(-HOUR_MS) }))).toEqual(['TICKET_AFTER_WINDOW']);
+      expect(codesFor(aTicket({ plannedStart: at(-2 * HOUR_MS), plannedEnd: at(-HOUR_MS) }))).toEqual([
+        'TICKET_AFTER_WINDOW',
+      ]);
     });
 
     it('accepts the very millisecond the window opens and the very millisecond it closes', () => {
@@ -108,7 +140,9 @@ describe(checkChangeTicket.name, () => {
 
     it('ignores the window when the policy does not require one', () => {
       expect(codesFor(aTicket({ plannedStart: null, plannedEnd: null }), { requireWindow: false })).toEqual([]);
-      expect(codesFor(aTicket({ plannedStart: at(-2 * HOUR_MS), plannedEnd: at(-HOUR_MS) }), { requireWindow: false })).toEqual([]);
+      expect(
+        codesFor(aTicket({ plannedStart: at(-2 * HOUR_MS), plannedEnd: at(-HOUR_MS) }), { requireWindow: false }),
+      ).toEqual([]);
     });
   });
 
@@ -118,7 +152,9 @@ describe(checkChangeTicket.name, () => {
     });
 
     it('rejects a ticket that does not list the device when required', () => {
-      expect(codesFor(aTicket({ affectedCis: ['MTR-SN-0002', 'ROOM-0002'] }), { requireDeviceInTicket: true })).toEqual(['DEVICE_NOT_IN_TICKET']);
+      expect(codesFor(aTicket({ affectedCis: ['MTR-SN-0002', 'ROOM-0002'] }), { requireDeviceInTicket: true })).toEqual(
+        ['DEVICE_NOT_IN_TICKET'],
+      );
     });
 
     it('finds the device by serial number or by display name, ignoring case and surrounding spaces', () => {
@@ -129,15 +165,30 @@ describe(checkChangeTicket.name, () => {
     });
 
     it('never matches a device without serial number or display name, not even against an empty CI', () => {
-      expect(codesFor(aTicket({ affectedCis: ['', ' '] }), { requireDeviceInTicket: true }, NOW, { serialNumber: null, displayName: '' })).toEqual([
-        'DEVICE_NOT_IN_TICKET',
-      ]);
+      expect(
+        codesFor(aTicket({ affectedCis: ['', ' '] }), { requireDeviceInTicket: true }, NOW, {
+          serialNumber: null,
+          displayName: '',
+        }),
+      ).toEqual(['DEVICE_NOT_IN_TICKET']);
     });
   });
 
   it('reports every failed check at once, in a stable order', () => {
-    const ticket = aTicket({ state: 'Closed', stateValue: '3', approval: 'rejected', plannedStart: at(-3 * HOUR_MS), plannedEnd: at(-2 * HOUR_MS), affectedCis: [] });
+    const ticket = aTicket({
+      state: 'Closed',
+      stateValue: '3',
+      approval: 'rejected',
+      plannedStart: at(-3 * HOUR_MS),
+      plannedEnd: at(-2 * HOUR_MS),
+      affectedCis: [],
+    });
 
-    expect(codesFor(ticket, { requireDeviceInTicket: true })).toEqual(['TICKET_STATE_NOT_ACCEPTED', 'TICKET_NOT_APPROVED', 'TICKET_AFTER_WINDOW', 'DEVICE_NOT_IN_TICKET']);
+    expect(codesFor(ticket, { requireDeviceInTicket: true })).toEqual([
+      'TICKET_STATE_NOT_ACCEPTED',
+      'TICKET_NOT_APPROVED',
+      'TICKET_AFTER_WINDOW',
+      'DEVICE_NOT_IN_TICKET',
+    ]);
   });
 });

@@ -37,7 +37,9 @@ export function checkChangeTicket(
   const rejections: TicketRejection[] = [];
 
   const acceptedStates = rules.acceptStates.map((state) => state.toLowerCase());
-  const stateNames = [ticket.state, ticket.stateValue].filter((name): name is string => !!name).map((name) => name.toLowerCase());
+  const stateNames = [ticket.state, ticket.stateValue]
+    .filter((name): name is string => !!name)
+    .map((name) => name.toLowerCase());
   if (!stateNames.some((name) => acceptedStates.includes(name))) {
     rejections.push({
       code: 'TICKET_STATE_NOT_ACCEPTED',
@@ -45,7 +47,10 @@ export function checkChangeTicket(
     });
   }
   if (rules.requireApproval && ticket.approval.toLowerCase() !== 'approved') {
-    rejections.push({ code: 'TICKET_NOT_APPROVED', detail: `Change ${number} is not approved (approval: ${ticket.approval}).` });
+    rejections.push({
+      code: 'TICKET_NOT_APPROVED',
+      detail: `Change ${number} is not approved (approval: ${ticket.approval}).`,
+    });
   }
   if (rules.requireWindow) {
     const windowRejection = checkWindow(number, ticket, now);
@@ -58,7 +63,10 @@ export function checkChangeTicket(
     });
   }
   if (requester !== undefined && ticket.writtenBy?.includes(requester)) {
-    rejections.push({ code: 'TICKET_WRITTEN_BY_REQUESTER', detail: `You have written ${number}; separation of duties requires someone else's ticket.` });
+    rejections.push({
+      code: 'TICKET_WRITTEN_BY_REQUESTER',
+      detail: `You have written ${number}; separation of duties requires someone else's ticket.`,
+    });
   }
   return rejections;
 }

@@ -13,25 +13,31 @@ import { TicketProvider } from './ticket-provider';
 import { workNoteProviders } from './work-notes/work-notes.providers';
 
 export function ticketProviders(tickets: AppConfig['tickets']): Provider[] {
-  const cached = (provider: TicketProvider) => (tickets.cacheSeconds > 0 ? new CachingTicketProvider(provider, tickets.cacheSeconds * 1000) : provider);
+  const cached = (provider: TicketProvider) =>
+    tickets.cacheSeconds > 0 ? new CachingTicketProvider(provider, tickets.cacheSeconds * 1000) : provider;
   const serviceNow = tickets.serviceNow;
   const measured = (provider: TicketProvider, metrics: GateMetrics, tracer: GateTracer) =>
     cached(new MeasuredTicketProvider(provider, tickets.provider, metrics, tracer));
   const providers: Provider[] =
     tickets.provider === 'servicenow' && serviceNow
       ? [
-          { provide: ServiceNowTableClient, useValue: new ServiceNowTableClient(serviceNow.instanceUrl, serviceNow.credentials, serviceNow.timeoutMs) },
+          {
+            provide: ServiceNowTableClient,
+            useValue: new ServiceNowTableClient(serviceNow.instanceUrl, serviceNow.credentials, serviceNow.timeoutMs),
+          },
           {
             provide: TicketProvider,
             inject: [ServiceNowTableClient, GateMetrics, GateTracer],
-            useFactory: (client: ServiceNowTableClient, metrics: GateMetrics, tracer: GateTracer) => measured(new ServiceNowTicketProvider(client), metrics, tracer),
+            useFactory: (client: ServiceNowTableClient, metrics: GateMetrics, tracer: GateTracer) =>
+              measured(new ServiceNowTicketProvider(client), metrics, tracer),
           },
         ]
       : [
           {
             provide: TicketProvider,
             inject: [LocalTicketRepository, GateMetrics, GateTracer],
-            useFactory: (repository: LocalTicketRepository, metrics: GateMetrics, tracer: GateTracer) => measured(new LocalTicketProvider(repository), metrics, tracer),
+            useFactory: (repository: LocalTicketRepository, metrics: GateMetrics, tracer: GateTracer) =>
+              measured(new LocalTicketProvider(repository), metrics, tracer),
           },
         ];
   return [...providers, LocalTicketRepository, ChangeTicketChecker, ...workNoteProviders(tickets)];

@@ -32,7 +32,12 @@ export abstract class GateTracer {
   abstract shutdown(): Promise<void>;
 
   /** Runs `work` in a span under the current request's span (if any), marking it failed when `work` throws. */
-  async inSpan<T>(name: string, attributes: SpanAttributes, work: (span: TraceSpan) => Promise<T>, kind: SpanKind = 'internal'): Promise<T> {
+  async inSpan<T>(
+    name: string,
+    attributes: SpanAttributes,
+    work: (span: TraceSpan) => Promise<T>,
+    kind: SpanKind = 'internal',
+  ): Promise<T> {
     const span = this.startSpan(name, attributes, { parent: currentRequestSpan(), kind });
     try {
       return await work(span);

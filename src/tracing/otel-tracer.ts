@@ -1,4 +1,11 @@
-import { ROOT_CONTEXT, SpanKind as OtelSpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind as OtelSpanKind,
+  SpanStatusCode,
+  trace,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import { parseTraceParent } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -11,7 +18,11 @@ export interface OtelTracingSettings {
   serviceName: string;
 }
 
-const KINDS: Record<SpanKind, OtelSpanKind> = { server: OtelSpanKind.SERVER, client: OtelSpanKind.CLIENT, internal: OtelSpanKind.INTERNAL };
+const KINDS: Record<SpanKind, OtelSpanKind> = {
+  server: OtelSpanKind.SERVER,
+  client: OtelSpanKind.CLIENT,
+  internal: OtelSpanKind.INTERNAL,
+};
 
 /**
  * OpenTelemetry's SDK, loaded only when tracing is on. No global provider and no context manager: the parent of a
@@ -26,14 +37,21 @@ export class OtelTracer extends GateTracer {
     const url = `${settings.otlpEndpoint.replace(/\/+$/, '')}/v1/traces`;
     this.provider = new TracerProvider({
       resource: resourceFromAttributes({ 'service.name': settings.serviceName }),
-      spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }), scheduledDelayMillis: 1000 })],
+      spanProcessors: [
+        new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }), scheduledDelayMillis: 1000 }),
+      ],
     });
     this.tracer = this.provider.getTracer('autopilot-gate');
   }
 
   startSpan(name: string, attributes: SpanAttributes, options: SpanOptions = {}): TraceSpan {
-    const parent = options.parent instanceof OtelSpan ? trace.setSpan(ROOT_CONTEXT, options.parent.span) : continued(options.traceparent);
-    return new OtelSpan(this.tracer.startSpan(name, { kind: KINDS[options.kind ?? 'internal'], attributes: defined(attributes) }, parent));
+    const parent =
+      options.parent instanceof OtelSpan
+        ? trace.setSpan(ROOT_CONTEXT, options.parent.span)
+        : continued(options.traceparent);
+    return new OtelSpan(
+      this.tracer.startSpan(name, { kind: KINDS[options.kind ?? 'internal'], attributes: defined(attributes) }, parent),
+    );
   }
 
   shutdown(): Promise<void> {
@@ -68,5 +86,7 @@ function continued(traceparent: string | undefined) {
 }
 
 function defined(attributes: SpanAttributes): Record<string, string | number | boolean> {
-  return Object.fromEntries(Object.entries(attributes).filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined));
+  return Object.fromEntries(
+    Object.entries(attributes).filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined),
+  );
 }

@@ -1,7 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { UnassignResourceAccountCommand } from './unassign-resource-account.command';
 
-type RequestPart = Pick<UnassignResourceAccountCommand, 'authorization' | 'correlationId' | 'clientIp' | 'userAgent' | 'idempotencyKey'>;
+type RequestPart = Pick<
+  UnassignResourceAccountCommand,
+  'authorization' | 'correlationId' | 'clientIp' | 'userAgent' | 'idempotencyKey'
+>;
 
 /** The parts of the command both entry points take the same way from the HTTP request. */
 export function requestPart(request: FastifyRequest): RequestPart {

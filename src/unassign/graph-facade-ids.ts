@@ -12,7 +12,11 @@ export interface GraphAnswerIds {
  * came from, else Graph's latest answer in this request), and the client-request-id Graph got. Only when Graph was
  * never called does request-id fall back to the gate's id, which x-request-id always carries.
  */
-export function graphAnswerIds(request: FastifyRequest, fromAnswer?: { requestId?: string | null; clientRequestId?: string }, gateRequestId = request.id): GraphAnswerIds {
+export function graphAnswerIds(
+  request: FastifyRequest,
+  fromAnswer?: { requestId?: string | null; clientRequestId?: string },
+  gateRequestId = request.id,
+): GraphAnswerIds {
   const context = currentRequestContext();
   return {
     'request-id': fromAnswer?.requestId ?? context?.graphRequestId ?? gateRequestId,

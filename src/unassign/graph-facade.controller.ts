@@ -20,14 +20,20 @@ const ACTION = 'unassignResourceAccountFromDevice';
 const ATTEMPT_ID_HEADER = 'x-attempt-id';
 
 // The facade never reads a body: only Fastify's own limit refuses one, before the handler, in problem+json, unrecorded.
-const FACADE_REFUSALS = UNASSIGN_REFUSALS.filter((code) => code !== ProblemCode.PayloadTooLarge && code !== ProblemCode.UnsupportedMediaType);
+const FACADE_REFUSALS = UNASSIGN_REFUSALS.filter(
+  (code) => code !== ProblemCode.PayloadTooLarge && code !== ProblemCode.UnsupportedMediaType,
+);
 const FRAMEWORK_PAYLOAD_TOO_LARGE: RefusalShape = {
   ...PROBLEM_SHAPE,
-  example: () => problemBody(new ProblemError(ProblemCode.PayloadTooLarge, 'The request body exceeds the size limit.'), EXAMPLE_REQUEST_ID),
+  example: () =>
+    problemBody(
+      new ProblemError(ProblemCode.PayloadTooLarge, 'The request body exceeds the size limit.'),
+      EXAMPLE_REQUEST_ID,
+    ),
 };
 
 const DESCRIPTION =
-  'Same checks, same audit as the v1 route; the change ticket and justification come in headers. Errors are in Graph\'s shape ' +
+  "Same checks, same audit as the v1 route; the change ticket and justification come in headers. Errors are in Graph's shape " +
   '`{error: {code, message, innerError}}` with `innerError.gateCode` (the v1 problem code) and `attemptId`. Every answer carries ' +
   "Graph's `request-id` and `client-request-id` headers; the gate's own id is in `x-request-id`.";
 
@@ -38,7 +44,11 @@ const ApiUnassigned = () =>
     headers: {
       ...GRAPH_ANSWER_ID_HEADERS,
       ...IDEMPOTENT_REPLAYED_HEADER,
-      [ATTEMPT_ID_HEADER]: { description: 'The attempt recorded for this request.', required: true, schema: { type: 'string', format: 'uuid', example: EXAMPLE_ATTEMPT_ID } },
+      [ATTEMPT_ID_HEADER]: {
+        description: 'The attempt recorded for this request.',
+        required: true,
+        schema: { type: 'string', format: 'uuid', example: EXAMPLE_ATTEMPT_ID },
+      },
     },
   });
 
@@ -46,8 +56,16 @@ const ApiUnassigned = () =>
 @ApiTags('graph facade')
 @ApiBearerAuth()
 @ApiExtraModels(GraphErrorDto)
-@ApiHeader({ name: 'X-Change-Ticket', required: false, description: 'Change ticket number (required unless break-glass).' })
-@ApiHeader({ name: 'X-Justification', required: true, description: "Why (10..1000 characters that show); UTF-8 as RFC 8187 percent-encoding (UTF-8''...) or raw bytes." })
+@ApiHeader({
+  name: 'X-Change-Ticket',
+  required: false,
+  description: 'Change ticket number (required unless break-glass).',
+})
+@ApiHeader({
+  name: 'X-Justification',
+  required: true,
+  description: "Why (10..1000 characters that show); UTF-8 as RFC 8187 percent-encoding (UTF-8''...) or raw bytes.",
+})
 @ApiHeader(IDEMPOTENCY_KEY_HEADER)
 @ApiRefusals(GRAPH_ERROR_SHAPE, FACADE_REFUSALS)
 @ApiRefusals(FRAMEWORK_PAYLOAD_TOO_LARGE, [ProblemCode.PayloadTooLarge])
@@ -60,7 +78,11 @@ export class GraphFacadeController {
   @HttpCode(204)
   @AuthenticatedByUseCase()
   @ApiUnassigned()
-  @ApiOperation({ operationId: 'unassignResourceAccountFromDevice', summary: "Graph-compatible unassignResourceAccountFromDevice", description: DESCRIPTION })
+  @ApiOperation({
+    operationId: 'unassignResourceAccountFromDevice',
+    summary: 'Graph-compatible unassignResourceAccountFromDevice',
+    description: DESCRIPTION,
+  })
   async byDevice(
     @Param('deviceId') deviceId: string,
     @Headers('x-change-ticket') changeTicket: string | undefined,
@@ -97,7 +119,12 @@ export class GraphFacadeController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): Promise<void> {
-    const answer = await this.unassign.execute({ ...requestPart(request), entryPoint: 'graph-facade', deviceIds, headers });
+    const answer = await this.unassign.execute({
+      ...requestPart(request),
+      entryPoint: 'graph-facade',
+      deviceIds,
+      headers,
+    });
     setGraphAnswerIds(reply, graphAnswerIds(request, answer.succeeded.graph));
     void reply.header(ATTEMPT_ID_HEADER, answer.succeeded.attemptId);
     if (answer.replayed) void reply.header(IDEMPOTENT_REPLAYED, 'true');

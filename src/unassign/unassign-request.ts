@@ -15,7 +15,10 @@ export const unassignBodySchema = z
     changeTicket: z.string().min(1).max(100).optional(),
     justification: freeText(1000)
       .transform((text) => text.trim())
-      .refine((text) => visibleLength(text) >= JUSTIFICATION_MIN_VISIBLE, `must show at least ${JUSTIFICATION_MIN_VISIBLE} characters`),
+      .refine(
+        (text) => visibleLength(text) >= JUSTIFICATION_MIN_VISIBLE,
+        `must show at least ${JUSTIFICATION_MIN_VISIBLE} characters`,
+      ),
   })
   .strict();
 
@@ -65,24 +68,37 @@ export function parseUnassignRequest(input: UnassignRequestInput, rules: Unassig
     try {
       return read();
     } catch (error) {
-      if (!(error instanceof ProblemError) || error.code !== ProblemCode.InvalidRequest || !Array.isArray(error.extensions.errors)) throw error;
+      if (
+        !(error instanceof ProblemError) ||
+        error.code !== ProblemCode.InvalidRequest ||
+        !Array.isArray(error.extensions.errors)
+      )
+        throw error;
       errors.push(...(error.extensions.errors as FieldError[]));
       return undefined;
     }
   };
-  const target = collect(() => (input.serialNumber === undefined ? deviceIdTarget(...(input.deviceIds ?? [])) : serialNumberTarget(input.serialNumber)));
+  const target = collect(() =>
+    input.serialNumber === undefined
+      ? deviceIdTarget(...(input.deviceIds ?? []))
+      : serialNumberTarget(input.serialNumber),
+  );
   if (input.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
     errors.push({ path: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' });
   }
   // A body that is not JSON at all (wrong media type, too large, malformed) is its own problem, answered alone.
-  const fields = input.body ? readJsonBody(input.body.raw, input.body.contentType) : collect(() => fromHeaders(input.headers ?? {}));
+  const fields = input.body
+    ? readJsonBody(input.body.raw, input.body.contentType)
+    : collect(() => fromHeaders(input.headers ?? {}));
   const parsed = fields === undefined ? undefined : collect(() => parseWithSchema(unassignBodySchema, fields));
   const changeTicket = parsed?.changeTicket;
   if (parsed?.changeTicket !== undefined && !rules.ticketPattern.test(parsed.changeTicket)) {
     errors.push({ path: 'changeTicket', message: `must match ${rules.ticketPattern.source}` });
   }
-  const ticketGiven = fields !== null && typeof fields === 'object' && (fields as { changeTicket?: unknown }).changeTicket !== undefined;
-  if (!ticketGiven && rules.ticketRequired) errors.push({ path: 'changeTicket', message: 'is required (only break-glass callers may omit it)' });
+  const ticketGiven =
+    fields !== null && typeof fields === 'object' && (fields as { changeTicket?: unknown }).changeTicket !== undefined;
+  if (!ticketGiven && rules.ticketRequired)
+    errors.push({ path: 'changeTicket', message: 'is required (only break-glass callers may omit it)' });
   if (errors.length > 0) throw invalidRequest(input.body ? errors : errors.map(asHeaderError));
   return { target: target!, changeTicket, justification: parsed!.justification, idempotencyKey: input.idempotencyKey };
 }
@@ -95,14 +111,18 @@ function asHeaderError(error: FieldError): FieldError {
 }
 
 function invalidRequest(errors: FieldError[]): ProblemError {
-  return new ProblemError(ProblemCode.InvalidRequest, errors.map((error) => `${error.path}: ${error.message}`).join('; '), { errors });
+  return new ProblemError(
+    ProblemCode.InvalidRequest,
+    errors.map((error) => `${error.path}: ${error.message}`).join('; '),
+    { errors },
+  );
 }
 
 /** The facade's headers: X-Justification may carry UTF-8 (RFC 8187 `UTF-8''...` or raw bytes). */
 function fromHeaders(headers: NonNullable<UnassignRequestInput['headers']>): Record<string, string | undefined> {
   if (headers.justification === undefined) return { ...headers };
   const justification = decodeHeaderText(headers.justification);
-  if (justification === undefined) throw invalidRequest([{ path: 'justification', message: "is not valid percent-encoded UTF-8 (UTF-8''...)" }]);
+  if (justification === undefined)
+    throw invalidRequest([{ path: 'justification', message: "is not valid percent-encoded UTF-8 (UTF-8''...)" }]);
   return { ...headers, justification };
 }
-

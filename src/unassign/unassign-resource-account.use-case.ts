@@ -62,7 +62,10 @@ export class UnassignResourceAccountUseCase {
     }
   }
 
-  private async decideAndForward(command: UnassignResourceAccountCommand, attempt: AttemptDraft): Promise<UnassignAnswer> {
+  private async decideAndForward(
+    command: UnassignResourceAccountCommand,
+    attempt: AttemptDraft,
+  ): Promise<UnassignAnswer> {
     const { caller, ability, request, breakGlass } = await this.admission.admit(command, attempt);
     attempt.recordIdempotencyKey(request.idempotencyKey ?? null);
     const opening = await this.opening.open(attempt, request, caller, command.entryPoint);
@@ -98,7 +101,11 @@ export class UnassignResourceAccountUseCase {
     const decision = decideUnassign(ability, device);
     if (!decision.allowed) {
       // The caller learns no attribute of a device outside their scope; the record keeps the rule for auditors.
-      throw refuse('policy_denied', ProblemCode.PolicyDenied, 'The policy does not allow you to unassign this device.').withAuditReason(decision.auditReason);
+      throw refuse(
+        'policy_denied',
+        ProblemCode.PolicyDenied,
+        'The policy does not allow you to unassign this device.',
+      ).withAuditReason(decision.auditReason);
     }
     attempt.recordDecision('allowed', decision.auditReason);
   }
@@ -110,13 +117,21 @@ export class UnassignResourceAccountUseCase {
     return refuse('nothing_to_unassign', ProblemCode.NothingToUnassign, detail, lastSucceeded ? { lastSucceeded } : {});
   }
 
-  private async checkTicket(request: UnassignRequest, device: AutopilotDevice, breakGlass: boolean, caller: Principal, attempt: AttemptDraft): Promise<void> {
+  private async checkTicket(
+    request: UnassignRequest,
+    device: AutopilotDevice,
+    breakGlass: boolean,
+    caller: Principal,
+    attempt: AttemptDraft,
+  ): Promise<void> {
     const verdict = await this.tickets.judge(request.changeTicket, device, breakGlass, caller, attempt);
     if (verdict.kind === 'bypassed') {
       attempt.recordDecision('allowed', `${attempt.facts.decisionReason}; change ticket check bypassed (break-glass)`);
     } else if (verdict.kind === 'unavailable') {
       const detail = `Change ${request.changeTicket} could not be checked: the change ticket system did not answer usably; nothing was forwarded.`;
-      throw refuse('ticket_unavailable', ProblemCode.TicketProviderUnavailable, detail).withAuditReason(`change ticket system: ${verdict.reason}`);
+      throw refuse('ticket_unavailable', ProblemCode.TicketProviderUnavailable, detail).withAuditReason(
+        `change ticket system: ${verdict.reason}`,
+      );
     } else if (verdict.rejections.length > 0) {
       const detail = `Change ${request.changeTicket} does not allow this action: ${verdict.rejections.map((r) => r.code).join(', ')}.`;
       throw refuse('ticket_rejected', ProblemCode.ChangeTicketRejected, detail, { reasons: verdict.rejections });
@@ -135,7 +150,8 @@ export class UnassignResourceAccountUseCase {
   private asRefusal(error: unknown, attempt: AttemptDraft): AttemptRefusal {
     if (error instanceof AttemptRefusal) return error;
     const outcome = attempt.forwarded ? 'unknown' : 'internal_error';
-    if (error instanceof ProblemError && error.code === ProblemCode.AuditUnavailable) return new AttemptRefusal(outcome, error);
+    if (error instanceof ProblemError && error.code === ProblemCode.AuditUnavailable)
+      return new AttemptRefusal(outcome, error);
     this.logger.error({ err: error, attemptId: attempt.id }, 'unexpected error while deciding an unassign');
     return new AttemptRefusal(outcome, new ProblemError(ProblemCode.InternalError, 'An unexpected error occurred.'));
   }

@@ -65,7 +65,12 @@ export class UnassignController {
   })
   @ApiUnassignBody()
   @ApiHeader(IDEMPOTENCY_KEY_HEADER)
-  @ApiOkResponse({ type: UnassignResultDto, description: SUCCEEDED, headers: IDEMPOTENT_REPLAYED_HEADER, example: UNASSIGN_RESULT_EXAMPLE })
+  @ApiOkResponse({
+    type: UnassignResultDto,
+    description: SUCCEEDED,
+    headers: IDEMPOTENT_REPLAYED_HEADER,
+    example: UNASSIGN_RESULT_EXAMPLE,
+  })
   @ApiRefusals(REPLAYABLE_PROBLEM_SHAPE, UNASSIGN_REFUSALS)
   execute(
     @Param('deviceId') deviceId: string,
@@ -83,13 +88,18 @@ export class UnassignController {
     operationId: 'unassignResourceAccountBySerial',
     summary: 'Unassign the resource account from the Windows Autopilot device with this serial number',
     description:
-      "The serial is looked up in Graph (contains, then exact matches only, ignoring case and surrounding blanks): exactly one " +
+      'The serial is looked up in Graph (contains, then exact matches only, ignoring case and surrounding blanks): exactly one ' +
       'device goes on exactly as by id (the attempt records the serial and the device it resolved to); none is 404 ' +
       'DEVICE_NOT_FOUND; several is 409 AMBIGUOUS_DEVICE with the candidate ids, and nothing is forwarded.',
   })
   @ApiUnassignBody()
   @ApiHeader(IDEMPOTENCY_KEY_HEADER)
-  @ApiOkResponse({ type: UnassignResultDto, description: SUCCEEDED, headers: IDEMPOTENT_REPLAYED_HEADER, example: UNASSIGN_RESULT_EXAMPLE })
+  @ApiOkResponse({
+    type: UnassignResultDto,
+    description: SUCCEEDED,
+    headers: IDEMPOTENT_REPLAYED_HEADER,
+    example: UNASSIGN_RESULT_EXAMPLE,
+  })
   @ApiRefusals(REPLAYABLE_PROBLEM_SHAPE, [...UNASSIGN_REFUSALS, ProblemCode.AmbiguousDevice])
   executeBySerial(
     @Param('serialNumber') serialNumber: string,
@@ -106,7 +116,11 @@ export class UnassignController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): Promise<UnassignSucceeded> {
-    const answer = await this.unassign.execute({ ...requestPart(request), ...target, body: { raw: body, contentType: request.headers['content-type'] } });
+    const answer = await this.unassign.execute({
+      ...requestPart(request),
+      ...target,
+      body: { raw: body, contentType: request.headers['content-type'] },
+    });
     if (answer.replayed) void reply.header(IDEMPOTENT_REPLAYED, 'true');
     return answer.succeeded;
   }

@@ -13,9 +13,14 @@ describe('npm run build (scripts/build.mjs, part of every npm start)', () => {
     // A copy beside the project's node_modules, so the project's own dist/ and generated client are left alone.
     const copy = mkdtempSync(path.join(tmpdir(), 'gate-build-'));
     try {
-      for (const input of BUILD_INPUTS) cpSync(path.join(ROOT, input), path.join(copy, input), { recursive: true, filter: (from) => !from.includes('generated') });
+      for (const input of BUILD_INPUTS)
+        cpSync(path.join(ROOT, input), path.join(copy, input), {
+          recursive: true,
+          filter: (from) => !from.includes('generated'),
+        });
       symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
-      const build = () => promisify(execFile)(process.execPath, [path.join(copy, 'scripts', 'build.mjs')], { cwd: copy });
+      const build = () =>
+        promisify(execFile)(process.execPath, [path.join(copy, 'scripts', 'build.mjs')], { cwd: copy });
       const compiled = (name: string) => path.join(copy, 'dist', name);
       const written = (name: string) => statSync(compiled(name)).mtimeMs;
 

@@ -5,7 +5,11 @@ import { createMongoAbility, subject, type RawRuleOf } from '@casl/ability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attemptReadScope } from '../../src/audit/scope/attempt-read-scope';
 import { attemptWhereToSql, SqlParameters } from '../../src/audit/scope/attempt-where-sql';
-import { ATTEMPT_JSON_FIELDS, ATTEMPT_LIST_FIELDS, UntranslatableConditionError } from '../../src/audit/scope/mongo-to-prisma';
+import {
+  ATTEMPT_JSON_FIELDS,
+  ATTEMPT_LIST_FIELDS,
+  UntranslatableConditionError,
+} from '../../src/audit/scope/mongo-to-prisma';
 import { checkAttemptReadRulesTranslate } from '../../src/audit/scope/read-rules-check';
 import { attemptFromRow } from '../../src/audit/attempt-from-row';
 import { openDatabase, type DatabaseConnection } from '../../src/database/database-connection';
@@ -24,7 +28,12 @@ type Rule = RawRuleOf<AppAbility>;
 const ALICE = randomUUID();
 const TENANT = randomUUID();
 
-const read = (conditions?: Record<string, unknown>, inverted = false): Rule => ({ action: 'read', subject: 'Attempt', conditions, inverted });
+const read = (conditions?: Record<string, unknown>, inverted = false): Rule => ({
+  action: 'read',
+  subject: 'Attempt',
+  conditions,
+  inverted,
+});
 
 const RULE_SETS: [string, Rule[]][] = [
   ['an audit reader', [read()]],
@@ -49,7 +58,10 @@ const RULE_SETS: [string, Rule[]][] = [
   ['a nested snapshot member', [read({ 'ticketSnapshot.approver.upn': 'cab@contoso.example' })]],
   ['all but an inverted outcome', [read(), read({ outcome: 'unknown' }, true)]],
   ['all but an inverted UPN, null UPNs still readable', [read(), read({ actorUpn: 'a@contoso.example' }, true)]],
-  ['all but an inverted snapshot member, attempts without a snapshot still readable', [read(), read({ 'deviceSnapshot.groupTag': 'LAB' }, true)]],
+  [
+    'all but an inverted snapshot member, attempts without a snapshot still readable',
+    [read(), read({ 'deviceSnapshot.groupTag': 'LAB' }, true)],
+  ],
   ['their own, minus break-glass', [read({ actorOid: ALICE }), read({ breakGlass: true }, true)]],
 ];
 
@@ -68,7 +80,8 @@ function varietyOfAttempts(): AttemptRow[] {
       http_status: i % 6 === 0 ? 502 : i % 11 === 0 ? null : 200,
       break_glass: i % 8 === 0,
       device_snapshot: i % 10 === 0 ? null : { groupTag: tags[i % 4], rank: i % 3 === 0 ? 7 : i % 3 === 1 ? '7' : 8 },
-      ticket_snapshot: i % 2 === 0 ? { approver: { upn: i % 4 === 0 ? 'cab@contoso.example' : 'other@contoso.example' } } : null,
+      ticket_snapshot:
+        i % 2 === 0 ? { approver: { upn: i % 4 === 0 ? 'cab@contoso.example' : 'other@contoso.example' } } : null,
     }),
   );
 }
@@ -94,7 +107,10 @@ describe(attemptReadScope.name, () => {
     const params = new SqlParameters();
     const condition = attemptWhereToSql(attemptReadScope(ability), params);
 
-    const selected = await connection.sql.query<{ id: string }>(`SELECT id FROM attempts WHERE ${condition}`, params.values);
+    const selected = await connection.sql.query<{ id: string }>(
+      `SELECT id FROM attempts WHERE ${condition}`,
+      params.values,
+    );
 
     const allowed = rows.filter((row) => ability.can('read', subject('Attempt', { ...attemptFromRow(row) })));
     expect(selected.map((row) => row.id).sort()).toEqual(allowed.map((row) => row.id).sort());
@@ -117,14 +133,23 @@ describe(attemptReadScope.name, () => {
     ['a whole snapshot', { deviceSnapshot: { groupTag: 'MTR-EU' } }],
     ['an object value', { actorUpn: { upn: 'x' } }],
   ])('refuses to translate %s rather than approximate it', (_, conditions) => {
-    expect(() => attemptReadScope(createMongoAbility<AppAbility>([read(conditions)]))).toThrow(UntranslatableConditionError);
+    expect(() => attemptReadScope(createMongoAbility<AppAbility>([read(conditions)]))).toThrow(
+      UntranslatableConditionError,
+    );
   });
 
   it('refuses, at start-up, a policy whose read rule on attempts the reports could not apply', () => {
-    const policy = parsePolicy(Buffer.from('roles:\n  Odd.Reader:\n    - { action: read, subject: Attempt, conditions: { actorUpn: { $regex: "@contoso" } } }\n'), 'odd.yaml');
+    const policy = parsePolicy(
+      Buffer.from(
+        'roles:\n  Odd.Reader:\n    - { action: read, subject: Attempt, conditions: { actorUpn: { $regex: "@contoso" } } }\n',
+      ),
+      'odd.yaml',
+    );
 
     expect(() => checkAttemptReadRulesTranslate(policy)).toThrow(InvalidPolicyError);
-    expect(() => checkAttemptReadRulesTranslate(policy)).toThrow(/roles\.Odd\.Reader\[0\]\.conditions: the audit reports cannot apply \$regex/);
+    expect(() => checkAttemptReadRulesTranslate(policy)).toThrow(
+      /roles\.Odd\.Reader\[0\]\.conditions: the audit reports cannot apply \$regex/,
+    );
   });
 
   it('accepts the shipped policy', () => {
@@ -137,7 +162,17 @@ describe(attemptReadScope.name, () => {
     const schema = readFileSync(path.join(path.dirname(DEFAULT_MIGRATIONS_DIR), 'schema.prisma'), 'utf8');
     const attempt = loadDatamodel(schema).models.find((model) => model.name === 'Attempt')!;
 
-    expect([...ATTEMPT_LIST_FIELDS].sort()).toEqual(attempt.fields.filter((field) => field.isList).map((field) => field.name).sort());
-    expect([...ATTEMPT_JSON_FIELDS].sort()).toEqual(attempt.fields.filter((field) => field.type === 'Json').map((field) => field.name).sort());
+    expect([...ATTEMPT_LIST_FIELDS].sort()).toEqual(
+      attempt.fields
+        .filter((field) => field.isList)
+        .map((field) => field.name)
+        .sort(),
+    );
+    expect([...ATTEMPT_JSON_FIELDS].sort()).toEqual(
+      attempt.fields
+        .filter((field) => field.type === 'Json')
+        .map((field) => field.name)
+        .sort(),
+    );
   });
 });

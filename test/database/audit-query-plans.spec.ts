@@ -72,7 +72,10 @@ interface PlanNode {
 
 function sequentialScans(node: PlanNode): string[] {
   const scanned = node['Relation Name'];
-  const own = node['Node Type'] === 'Seq Scan' && (scanned === 'attempts' || scanned === 'audit_chain') ? [`Seq Scan on ${scanned}`] : [];
+  const own =
+    node['Node Type'] === 'Seq Scan' && (scanned === 'attempts' || scanned === 'audit_chain')
+      ? [`Seq Scan on ${scanned}`]
+      : [];
   return [...own, ...(node.Plans ?? []).flatMap(sequentialScans)];
 }
 
@@ -83,14 +86,26 @@ describe('the audit queries on a table with enough rows', () => {
 
   const scanOf = async (query: { text: string; values: unknown[] }) => {
     // Literal values, as the planner sees them when a statement runs with its parameters bound.
-    const [row] = await connection.sql.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(`EXPLAIN (FORMAT JSON) ${query.text}`, query.values);
+    const [row] = await connection.sql.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(
+      `EXPLAIN (FORMAT JSON) ${query.text}`,
+      query.values,
+    );
     const plan = row['QUERY PLAN'];
     return sequentialScans((typeof plan === 'string' ? (JSON.parse(plan) as [{ Plan: PlanNode }]) : plan)[0].Plan);
   };
 
   const scopes: [string, () => Prisma.AttemptWhereInput][] = [
-    ['an audit reader', () => attemptReadScope(createMongoAbility<AppAbility>([{ action: 'read', subject: 'Attempt' }]))],
-    ['an operator', () => attemptReadScope(createMongoAbility<AppAbility>([{ action: 'read', subject: 'Attempt', conditions: { actorOid: ACTOR } }]))],
+    [
+      'an audit reader',
+      () => attemptReadScope(createMongoAbility<AppAbility>([{ action: 'read', subject: 'Attempt' }])),
+    ],
+    [
+      'an operator',
+      () =>
+        attemptReadScope(
+          createMongoAbility<AppAbility>([{ action: 'read', subject: 'Attempt', conditions: { actorOid: ACTOR } }]),
+        ),
+    ],
   ];
 
   beforeAll(async () => {
@@ -111,11 +126,16 @@ describe('the audit queries on a table with enough rows', () => {
   describe.each(scopes)('for %s', (_, scope) => {
     it.each(FILTERS)('pages by %s without a sequential scan, first page and deep', async (__, filters) => {
       const where = { AND: [scope(), auditFiltersToWhere(filters)] };
-      const deep = afterPosition({ receivedAt: new Date('2026-04-01T00:00:00Z'), id: 'ffffffff-ffff-4fff-bfff-ffffffffffff' });
+      const deep = afterPosition({
+        receivedAt: new Date('2026-04-01T00:00:00Z'),
+        id: 'ffffffff-ffff-4fff-bfff-ffffffffffff',
+      });
 
       expect(await scanOf(attemptPageQuery(where, 51, selects.json))).toEqual([]);
       expect(await scanOf(attemptPageQuery({ AND: [where, deep] }, 250, selects.csvCells))).toEqual([]);
-      expect(await scanOf(attemptPageQuery({ AND: [where, deep] }, 250, selects.chainedJson, CHAINED_ATTEMPTS))).toEqual([]);
+      expect(
+        await scanOf(attemptPageQuery({ AND: [where, deep] }, 250, selects.chainedJson, CHAINED_ATTEMPTS)),
+      ).toEqual([]);
     });
 
     it.each(SUMMARY_GROUPS)('summarises a day by %s without a sequential scan', async (groupBy) => {
@@ -135,6 +155,8 @@ describe('the audit queries on a table with enough rows', () => {
   });
 
   it('is meaningful: the same check does see a sequential scan where there is one', async () => {
-    expect(await scanOf({ text: 'SELECT count(*) FROM attempts WHERE user_agent = $1', values: ['x'] })).toEqual(['Seq Scan on attempts']);
+    expect(await scanOf({ text: 'SELECT count(*) FROM attempts WHERE user_agent = $1', values: ['x'] })).toEqual([
+      'Seq Scan on attempts',
+    ]);
   });
 });

@@ -19,7 +19,12 @@ describe.runIf(process.env.DATABASE_URL)('a connection lost while checked out of
     proxy = await TcpProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
     const throughProxy = new URL(direct);
     throughProxy.port = String(proxy.port);
-    connection = await openDatabase({ databaseUrl: throughProxy.toString(), dataDir: database.dataDir, migrationsDir: DEFAULT_MIGRATIONS_DIR, poolMax: 2 });
+    connection = await openDatabase({
+      databaseUrl: throughProxy.toString(),
+      dataDir: database.dataDir,
+      migrationsDir: DEFAULT_MIGRATIONS_DIR,
+      poolMax: 2,
+    });
     process.prependListener('uncaughtException', recordUncaught);
   });
   afterAll(async () => {

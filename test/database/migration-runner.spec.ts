@@ -97,7 +97,11 @@ describe(applyMigrations.name, () => {
   it('rolls back a failing migration together with its bookkeeping row', async () => {
     const migrationsDir = await fixture.copyOfShippedMigrations();
     await applyMigrations(fixture.sql, migrationsDir);
-    await addMigration(migrationsDir, ADD_NOTE, 'ALTER TABLE "attempts" ADD COLUMN "note" TEXT;\nSELECT * FROM "no_such_table";');
+    await addMigration(
+      migrationsDir,
+      ADD_NOTE,
+      'ALTER TABLE "attempts" ADD COLUMN "note" TEXT;\nSELECT * FROM "no_such_table";',
+    );
 
     await expect(applyMigrations(fixture.sql, migrationsDir)).rejects.toThrow(
       `Migration ${ADD_NOTE} failed and was rolled back`,
@@ -175,7 +179,11 @@ describe.runIf(process.env.DATABASE_URL)(
     it('applies each migration exactly once', async () => {
       const migrationsDir = await fixture.copyOfShippedMigrations();
       // Slow enough that the other replicas are sure to be waiting on the lock meanwhile.
-      await addMigration(migrationsDir, ADD_NOTE, 'SELECT pg_sleep(0.5);\nALTER TABLE "attempts" ADD COLUMN "note" TEXT;');
+      await addMigration(
+        migrationsDir,
+        ADD_NOTE,
+        'SELECT pg_sleep(0.5);\nALTER TABLE "attempts" ADD COLUMN "note" TEXT;',
+      );
       const replicas = await Promise.all([1, 2, 3].map(() => openSqlSession(fixture.database)));
 
       try {
@@ -224,7 +232,10 @@ function useEmptyDatabase() {
 
 async function shippedMigrationNames(): Promise<string[]> {
   const entries = await readdir(DEFAULT_MIGRATIONS_DIR, { withFileTypes: true });
-  return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  return entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
 }
 
 async function addMigration(migrationsDir: string, name: string, sql: string): Promise<void> {
@@ -237,7 +248,11 @@ async function migrationRows(sql: SqlExecutor): Promise<MigrationRow[]> {
 }
 
 /** The row a `prisma migrate deploy` that failed half-way leaves, optionally after `migrate resolve --rolled-back`. */
-async function insertUnfinishedRow(sql: SqlExecutor, name: string, { rolledBack }: { rolledBack: boolean }): Promise<void> {
+async function insertUnfinishedRow(
+  sql: SqlExecutor,
+  name: string,
+  { rolledBack }: { rolledBack: boolean },
+): Promise<void> {
   await sql.query(
     `INSERT INTO "_prisma_migrations" ("id", "checksum", "migration_name", "logs", "rolled_back_at", "applied_steps_count")
      VALUES ($1, $2, $3, 'ERROR: something went wrong', ${rolledBack ? 'now()' : 'NULL'}, 0)`,

@@ -92,12 +92,19 @@ describe('prisma/migrations', () => {
     const generated = Reflect.get(connection.prisma, '_runtimeDataModel') as ReturnType<typeof dmmfToRuntimeDataModel>;
     const fromSchema = dmmfToRuntimeDataModel(datamodel);
     for (const [modelName, model] of Object.entries(fromSchema.models)) {
-      const fields = model.fields.map(({ name, kind, type, dbName }) => ({ name, kind, type, ...(dbName ? { dbName } : {}) }));
+      const fields = model.fields.map(({ name, kind, type, dbName }) => ({
+        name,
+        kind,
+        type,
+        ...(dbName ? { dbName } : {}),
+      }));
       expect(generated.models[modelName]).toMatchObject({ dbName: model.dbName, fields });
     }
     expect(Object.keys(generated.models).sort()).toEqual(Object.keys(fromSchema.models).sort());
     const enumValues = Object.fromEntries(datamodel.enums.map((e) => [e.name, e.values.map((value) => value.name)]));
-    expect(Object.fromEntries(Object.entries($Enums).map(([name, values]) => [name, Object.values(values)]))).toEqual(enumValues);
+    expect(Object.fromEntries(Object.entries($Enums).map(([name, values]) => [name, Object.values(values)]))).toEqual(
+      enumValues,
+    );
   });
 
   it('lets the generated client write and read back a row of every model', async () => {
@@ -129,7 +136,9 @@ describe('prisma/migrations', () => {
       actorRoles: ['Gate.Unassign'],
       deviceSnapshot: { serialNumber: 'SN-1' },
     });
-    expect(await connection.prisma.localChangeTicket.findUniqueOrThrow({ where: { number: ticket.number } })).toMatchObject({
+    expect(
+      await connection.prisma.localChangeTicket.findUniqueOrThrow({ where: { number: ticket.number } }),
+    ).toMatchObject({
       plannedStart: new Date('2026-11-29T08:00:00.123Z'),
       affectedCis: [],
     });
@@ -209,7 +218,9 @@ function expectedColumn(field: DMMF.Field): ColumnShape {
 }
 
 function columnElementType(field: DMMF.Field): string {
-  const native = field.nativeType ? NATIVE_TYPES[field.nativeType[0]]?.(field.nativeType[1]) : PRISMA_SCALAR_TYPES[field.type];
+  const native = field.nativeType
+    ? NATIVE_TYPES[field.nativeType[0]]?.(field.nativeType[1])
+    : PRISMA_SCALAR_TYPES[field.type];
   if (!native) {
     throw new Error(`Teach this test the column type of ${field.type} ${JSON.stringify(field.nativeType)}`);
   }
@@ -263,7 +274,8 @@ async function readDatabaseShape(sql: SqlExecutor): Promise<DatabaseShape> {
   for (const column of columns) {
     const isArray = column.data_type === 'ARRAY';
     const elementType = isArray ? column.udt_name.slice(1) : column.udt_name;
-    const precision = elementType.startsWith('timestamp') && column.datetime_precision !== null ? `(${column.datetime_precision})` : '';
+    const precision =
+      elementType.startsWith('timestamp') && column.datetime_precision !== null ? `(${column.datetime_precision})` : '';
     (tables[column.table_name] ??= {})[column.column_name] = {
       type: `${elementType}${precision}${isArray ? '[]' : ''}`,
       nullable: column.is_nullable === 'YES',
@@ -300,7 +312,10 @@ async function readDatabaseShape(sql: SqlExecutor): Promise<DatabaseShape> {
     tables,
     enums: Object.fromEntries(enumRows.map((row) => [row.name, row.values])),
     indexes: Object.fromEntries(
-      indexRows.map(({ name, predicate, ...index }) => [name, { ...index, predicate: predicate === null ? null : normalizePredicate(predicate) }]),
+      indexRows.map(({ name, predicate, ...index }) => [
+        name,
+        { ...index, predicate: predicate === null ? null : normalizePredicate(predicate) },
+      ]),
     ),
   };
 }

@@ -3,7 +3,11 @@ const tenantId = '11111111-2222-3333-4444-555555555555';
 const gateAppId = '66666666-7777-8888-9999-000000000000';
 
 const production = {
-  auth: { issuer: `https://login.microsoftonline.com/${tenantId}/v2.0`, audience: `api://${gateAppId}`, allowedTenants: [tenantId] },
+  auth: {
+    issuer: `https://login.microsoftonline.com/${tenantId}/v2.0`,
+    audience: `api://${gateAppId}`,
+    allowedTenants: [tenantId],
+  },
   serviceNow: { instanceUrl: 'https://contoso.service-now.com', existingSecret: 'gate-servicenow' },
   database: { existingSecret: 'gate-database' },
 };
@@ -34,7 +38,12 @@ export const valueSets = {
       enabled: true,
       ingressNamespaceLabels: [{ 'kubernetes.io/metadata.name': 'ingress-nginx' }],
       metricsNamespaceLabels: [{ 'kubernetes.io/metadata.name': 'monitoring' }],
-      egress: { postgresCidrs: ['10.20.30.0/24'], postgresPort: 6432, serviceNowCidrs: ['149.96.0.0/16'], otlpCidrs: ['10.40.0.0/16'] },
+      egress: {
+        postgresCidrs: ['10.20.30.0/24'],
+        postgresPort: 6432,
+        serviceNowCidrs: ['149.96.0.0/16'],
+        otlpCidrs: ['10.40.0.0/16'],
+      },
     },
   },
   localTicketsAndOwnPolicy: {

@@ -30,10 +30,14 @@ const strictest: ValidatorSettings = Object.fromEntries(
     'instructionWorkdirRelative',
   ].map((rule) => [rule, ValidationSeverity.ERROR]),
 );
-const lint = (text: string) => validate(text, strictest).map((problem) => `line ${problem.range.start.line + 1}: ${typeof problem.message === 'string' ? problem.message : problem.message.value}`);
+const lint = (text: string) =>
+  validate(text, strictest).map(
+    (problem) =>
+      `line ${problem.range.start.line + 1}: ${typeof problem.message === 'string' ? problem.message : problem.message.value}`,
+  );
 
 describe('Dockerfile', () => {
-  it('passes dockerfile-utils\' linter with every rule an error, and is formatted as its formatter would', () => {
+  it("passes dockerfile-utils' linter with every rule an error, and is formatted as its formatter would", () => {
     expect(lint(dockerfile)).toEqual([]);
     expect(format(dockerfile, { tabSize: 2, insertSpaces: true })).toEqual([]);
   });
@@ -63,7 +67,13 @@ describe('Dockerfile', () => {
   it('copies only paths that exist and are not excluded by .dockerignore', () => {
     const sources = instructions
       .filter((line) => line.startsWith('COPY ') && !line.includes('--from='))
-      .flatMap((line) => line.split(/\s+/).slice(1).filter((part) => !part.startsWith('--')).slice(0, -1));
+      .flatMap((line) =>
+        line
+          .split(/\s+/)
+          .slice(1)
+          .filter((part) => !part.startsWith('--'))
+          .slice(0, -1),
+      );
     expect(sources).toContain('src');
     for (const source of sources) {
       expect(existsSync(path.join(root, source)), source).toBe(true);
@@ -74,7 +84,9 @@ describe('Dockerfile', () => {
   it('starts the compiled entry point as a non-root user listening on all interfaces', () => {
     expect(instructions).toContain('CMD ["node", "dist/main.js"]');
     expect(existsSync(path.join(root, 'src', 'main.ts'))).toBe(true);
-    const build = JSON.parse(readFileSync(path.join(root, 'tsconfig.build.json'), 'utf8')) as { compilerOptions: { rootDir: string; outDir: string } };
+    const build = JSON.parse(readFileSync(path.join(root, 'tsconfig.build.json'), 'utf8')) as {
+      compilerOptions: { rootDir: string; outDir: string };
+    };
     expect(build.compilerOptions).toMatchObject({ rootDir: './src', outDir: './dist' });
     const user = instructions.filter((line) => line.startsWith('USER ')).at(-1);
     expect(user).toBe('USER node');

@@ -6,7 +6,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { environmentSchema } from '../../src/config/app-config';
 import { type ValueSetName, valueSetNames, valueSets } from './chart-value-sets';
 import { releaseNamespace, renderChart, runHelm, unpackHelm } from './helm';
-import { environmentOf, findObject, kindsOf, type KubernetesObject, onlyContainer, podTemplate } from './kubernetes-objects';
+import {
+  environmentOf,
+  findObject,
+  kindsOf,
+  type KubernetesObject,
+  onlyContainer,
+  podTemplate,
+} from './kubernetes-objects';
 import { schemaViolations, unknownFields } from './kubernetes-schemas';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -40,19 +47,23 @@ describe('helm chart autopilot-gate', () => {
   });
 
   it('catches an unknown field and a wrong type in an object', () => {
-    type Mistyped = KubernetesObject & { spec: { replicas: unknown; template: { spec: { containers: Record<string, unknown>[] } } } };
+    type Mistyped = KubernetesObject & {
+      spec: { replicas: unknown; template: { spec: { containers: Record<string, unknown>[] } } };
+    };
     const deployment = structuredClone(findObject<Mistyped>(rendered.defaults, 'Deployment'));
     deployment.spec.template.spec.containers[0].securityContxt = {};
     deployment.spec.replicas = 'two';
     expect(unknownFields([deployment]).sort()).toEqual([
-      expect.stringContaining('at "replicas": Type \'string\' is not assignable to type \'number\''),
+      expect.stringContaining("at \"replicas\": Type 'string' is not assignable to type 'number'"),
       expect.stringContaining('at "securityContxt": Object literal may only specify known properties'),
     ]);
     expect(schemaViolations([deployment])).toEqual([expect.stringContaining('spec/replicas must be integer')]);
   });
 
   it('tells the installer how to reach /docs and how to get a token', () => {
-    const notes = runHelm('installDryRun', { ...valueSets.workloadIdentity, openapiEnabled: true }).stdout.split('NOTES:')[1];
+    const notes = runHelm('installDryRun', { ...valueSets.workloadIdentity, openapiEnabled: true }).stdout.split(
+      'NOTES:',
+    )[1];
     expect(notes).toContain('kubectl --namespace autopilot port-forward service/gate-autopilot-gate 3000:3000');
     expect(notes).toContain('http://127.0.0.1:3000/docs');
     expect(notes).toContain('az account get-access-token --resource api://66666666-7777-8888-9999-000000000000');
@@ -61,14 +72,32 @@ describe('helm chart autopilot-gate', () => {
     expect(notes).not.toContain('WARNING');
     const defaults = runHelm('installDryRun').stdout;
     expect(defaults).toContain('openapiEnabled=false');
-    expect(defaults).toContain('WARNING: the gate refuses to start in production without: auth.issuer, auth.audience, azure.tenantId');
+    expect(defaults).toContain(
+      'WARNING: the gate refuses to start in production without: auth.issuer, auth.audience, azure.tenantId',
+    );
   });
 
   it('renders the workload, its Service, identity, policy, migration hook and disruption budget by default', () => {
-    expect(kindsOf(rendered.defaults)).toEqual(['ConfigMap', 'Deployment', 'Job', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
-    expect(kindsOf(rendered.platform)).toEqual(
-      ['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Job', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount', 'ServiceMonitor'],
-    );
+    expect(kindsOf(rendered.defaults)).toEqual([
+      'ConfigMap',
+      'Deployment',
+      'Job',
+      'PodDisruptionBudget',
+      'Service',
+      'ServiceAccount',
+    ]);
+    expect(kindsOf(rendered.platform)).toEqual([
+      'ConfigMap',
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'Ingress',
+      'Job',
+      'NetworkPolicy',
+      'PodDisruptionBudget',
+      'Service',
+      'ServiceAccount',
+      'ServiceMonitor',
+    ]);
   });
 });
 
@@ -82,14 +111,21 @@ describe('the gate Deployment', () => {
     seccompProfile: { type: 'RuntimeDefault' },
   };
 
-  it.each(['Deployment', 'Job'] as const)('runs the %s as the image\'s node user (1000) with a read-only root and no capabilities', (kind) => {
-    expect(readFileSync(path.join(root, 'Dockerfile'), 'utf8')).toMatch(/^USER node$/m);
-    for (const name of valueSetNames.filter((name) => kindsOf(rendered[name]).includes(kind))) {
-      const pod = podTemplate(rendered[name], kind).spec;
-      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
-      expect(onlyContainer(rendered[name], kind).securityContext).toMatchObject(restricted);
-    }
-  });
+  it.each(['Deployment', 'Job'] as const)(
+    "runs the %s as the image's node user (1000) with a read-only root and no capabilities",
+    (kind) => {
+      expect(readFileSync(path.join(root, 'Dockerfile'), 'utf8')).toMatch(/^USER node$/m);
+      for (const name of valueSetNames.filter((name) => kindsOf(rendered[name]).includes(kind))) {
+        const pod = podTemplate(rendered[name], kind).spec;
+        expect(pod.securityContext).toMatchObject({
+          runAsNonRoot: true,
+          runAsUser: 1000,
+          seccompProfile: { type: 'RuntimeDefault' },
+        });
+        expect(onlyContainer(rendered[name], kind).securityContext).toMatchObject(restricted);
+      }
+    },
+  );
 
   it('writes only to an emptyDir at /tmp; the policy is mounted read-only', () => {
     const pod = podTemplate(rendered.defaults, 'Deployment').spec;
@@ -130,14 +166,19 @@ describe('the gate Deployment', () => {
     expect(onlyContainer(rendered.defaults, 'Deployment').resources!.limits).toEqual({ memory: '384Mi' });
     expect(heapFlag(rendered.defaults)).toBe('--max-old-space-size=230');
     expect(heapFlag(renderChart({ resources: { limits: { memory: '1Gi' } } }))).toBe('--max-old-space-size=614');
-    expect(heapFlag(renderChart({ resources: { limits: { memory: '512Mi' } }, heap: { limitRatio: 0.75 } }))).toBe('--max-old-space-size=384');
+    expect(heapFlag(renderChart({ resources: { limits: { memory: '512Mi' } }, heap: { limitRatio: 0.75 } }))).toBe(
+      '--max-old-space-size=384',
+    );
     expect(heapFlag(renderChart({ heap: { maxOldSpaceMiB: 200 } }))).toBe('--max-old-space-size=200');
     expect(heapFlag(renderChart({ resources: { limits: { memory: null } } }))).toBeUndefined();
   });
 
   it('spreads the gate pods over zones and nodes, selecting only them', () => {
     const constraints = podTemplate(rendered.defaults, 'Deployment').spec.topologySpreadConstraints!;
-    expect(constraints.map((constraint) => constraint.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+    expect(constraints.map((constraint) => constraint.topologyKey)).toEqual([
+      'topology.kubernetes.io/zone',
+      'kubernetes.io/hostname',
+    ]);
     for (const constraint of constraints) {
       expect(constraint.labelSelector!.matchLabels).toMatchObject({ 'app.kubernetes.io/component': 'gate' });
     }
@@ -198,9 +239,15 @@ describe('the gate Deployment', () => {
 describe('identity toward Graph', () => {
   it('annotates the ServiceAccount and labels the pods for Azure workload identity', () => {
     const serviceAccount = findObject(rendered.workloadIdentity, 'ServiceAccount');
-    expect(serviceAccount.metadata.annotations).toMatchObject({ 'azure.workload.identity/client-id': 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' });
-    expect(podTemplate(rendered.workloadIdentity, 'Deployment').metadata.labels).toMatchObject({ 'azure.workload.identity/use': 'true' });
-    expect(podTemplate(rendered.workloadIdentity, 'Deployment').spec.serviceAccountName).toBe(serviceAccount.metadata.name);
+    expect(serviceAccount.metadata.annotations).toMatchObject({
+      'azure.workload.identity/client-id': 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+    });
+    expect(podTemplate(rendered.workloadIdentity, 'Deployment').metadata.labels).toMatchObject({
+      'azure.workload.identity/use': 'true',
+    });
+    expect(podTemplate(rendered.workloadIdentity, 'Deployment').spec.serviceAccountName).toBe(
+      serviceAccount.metadata.name,
+    );
     expect(gateEnvironment(rendered.workloadIdentity)).not.toHaveProperty('AZURE_CLIENT_SECRET');
   });
 
@@ -211,16 +258,29 @@ describe('identity toward Graph', () => {
       AZURE_CLIENT_ID: '66666666-7777-8888-9999-000000000000',
       AZURE_CLIENT_SECRET: 'secret:gate-azure/azure-client-secret',
     });
-    expect(podTemplate(rendered.clientSecret, 'Deployment').metadata.labels).not.toHaveProperty(['azure.workload.identity/use']);
+    expect(podTemplate(rendered.clientSecret, 'Deployment').metadata.labels).not.toHaveProperty([
+      'azure.workload.identity/use',
+    ]);
     expect(findObject(rendered.clientSecret, 'ServiceAccount').metadata.annotations).toBeUndefined();
   });
 
   it('mounts the client certificate read-only from the existing Secret', () => {
     const container = onlyContainer(rendered.clientCertificate, 'Deployment');
-    expect(environmentOf(container).AZURE_CLIENT_CERTIFICATE_PATH).toBe('/var/run/secrets/autopilot-gate/azure/client-certificate.pem');
-    expect(container.volumeMounts).toContainEqual({ name: 'azure-client-certificate', mountPath: '/var/run/secrets/autopilot-gate/azure', readOnly: true });
-    const volume = podTemplate(rendered.clientCertificate, 'Deployment').spec.volumes!.find((v) => v.name === 'azure-client-certificate');
-    expect(volume!.secret).toMatchObject({ secretName: 'gate-azure', items: [{ key: 'azure-client-certificate', path: 'client-certificate.pem' }] });
+    expect(environmentOf(container).AZURE_CLIENT_CERTIFICATE_PATH).toBe(
+      '/var/run/secrets/autopilot-gate/azure/client-certificate.pem',
+    );
+    expect(container.volumeMounts).toContainEqual({
+      name: 'azure-client-certificate',
+      mountPath: '/var/run/secrets/autopilot-gate/azure',
+      readOnly: true,
+    });
+    const volume = podTemplate(rendered.clientCertificate, 'Deployment').spec.volumes!.find(
+      (v) => v.name === 'azure-client-certificate',
+    );
+    expect(volume!.secret).toMatchObject({
+      secretName: 'gate-azure',
+      items: [{ key: 'azure-client-certificate', path: 'client-certificate.pem' }],
+    });
   });
 
   it('uses an existing ServiceAccount when told to', () => {
@@ -230,13 +290,14 @@ describe('identity toward Graph', () => {
 });
 
 describe('the policy file', () => {
-  it('defaults to the repository\'s config/policy.yaml, byte for byte', () => {
+  it("defaults to the repository's config/policy.yaml, byte for byte", () => {
     const configMap = findObject(rendered.defaults, 'ConfigMap');
     expect(configMap.data!['policy.yaml']).toBe(readFileSync(path.join(root, 'config', 'policy.yaml'), 'utf8'));
   });
 
   it('rolls the pods when the policy changes', () => {
-    const checksum = (objects: KubernetesObject[]) => podTemplate(objects, 'Deployment').metadata.annotations!['checksum/policy'];
+    const checksum = (objects: KubernetesObject[]) =>
+      podTemplate(objects, 'Deployment').metadata.annotations!['checksum/policy'];
     const changed = renderChart({ policy: { content: 'roles: {}\n' } });
     expect(checksum(rendered.defaults)).toMatch(/^[0-9a-f]{64}$/);
     expect(checksum(changed)).toMatch(/^[0-9a-f]{64}$/);
@@ -244,7 +305,7 @@ describe('the policy file', () => {
     expect(checksum(renderChart({ replicaCount: 5 }))).toBe(checksum(rendered.defaults));
   });
 
-  it('mounts an existing ConfigMap\'s key as the policy file instead', () => {
+  it("mounts an existing ConfigMap's key as the policy file instead", () => {
     const objects = rendered.localTicketsAndOwnPolicy;
     expect(kindsOf(objects)).not.toContain('ConfigMap');
     const volume = podTemplate(objects, 'Deployment').spec.volumes!.find((v) => v.name === 'policy');
@@ -284,22 +345,39 @@ describe('traffic', () => {
   });
 
   it('routes the Ingress to the API port only, never to metrics', () => {
-    const ingress = findObject<{ spec: { rules: { http: { paths: { backend: { service: { port: object } } }[] } }[] } }>(rendered.platform, 'Ingress');
+    const ingress = findObject<{
+      spec: { rules: { http: { paths: { backend: { service: { port: object } } }[] } }[] };
+    }>(rendered.platform, 'Ingress');
     const ports = ingress.spec.rules.flatMap((rule) => rule.http.paths.map((p) => p.backend.service.port));
     expect(ports).toEqual([{ name: 'http' }]);
     expect(JSON.stringify(ingress)).not.toMatch(/metrics|9464/);
   });
 
   it('scrapes the metrics port with the ServiceMonitor', () => {
-    const monitor = findObject<{ metadata: { labels: object }; spec: { endpoints: object[] } }>(rendered.platform, 'ServiceMonitor');
-    expect(monitor.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
+    const monitor = findObject<{ metadata: { labels: object }; spec: { endpoints: object[] } }>(
+      rendered.platform,
+      'ServiceMonitor',
+    );
+    expect(monitor.spec.endpoints).toEqual([
+      { port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' },
+    ]);
     expect(monitor.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
   });
 
   it('lets the HorizontalPodAutoscaler own the replica count', () => {
-    const autoscaler = findObject<{ spec: { minReplicas: number; maxReplicas: number; scaleTargetRef: object } }>(rendered.platform, 'HorizontalPodAutoscaler');
-    const deployment = findObject<{ metadata: { name: string }; spec: { replicas?: number } }>(rendered.platform, 'Deployment');
-    expect(autoscaler.spec).toMatchObject({ minReplicas: 3, maxReplicas: 9, scaleTargetRef: { kind: 'Deployment', name: deployment.metadata.name } });
+    const autoscaler = findObject<{ spec: { minReplicas: number; maxReplicas: number; scaleTargetRef: object } }>(
+      rendered.platform,
+      'HorizontalPodAutoscaler',
+    );
+    const deployment = findObject<{ metadata: { name: string }; spec: { replicas?: number } }>(
+      rendered.platform,
+      'Deployment',
+    );
+    expect(autoscaler.spec).toMatchObject({
+      minReplicas: 3,
+      maxReplicas: 9,
+      scaleTargetRef: { kind: 'Deployment', name: deployment.metadata.name },
+    });
     expect(deployment.spec.replicas).toBeUndefined();
     expect(findObject<{ spec: { replicas?: number } }>(rendered.defaults, 'Deployment').spec.replicas).toBe(2);
   });
@@ -308,16 +386,31 @@ describe('traffic', () => {
     const policy = findObject<INetworkPolicy>(rendered.platform, 'NetworkPolicy').spec!;
     expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(policy.ingress).toEqual([
-      { ports: [{ port: 'http', protocol: 'TCP' }], from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] },
-      { ports: [{ port: 'metrics', protocol: 'TCP' }], from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] },
+      {
+        ports: [{ port: 'http', protocol: 'TCP' }],
+        from: [
+          { podSelector: {} },
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+        ],
+      },
+      {
+        ports: [{ port: 'metrics', protocol: 'TCP' }],
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+      },
     ]);
     expect(policy.egress).toEqual([
       {
-        ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+        ports: [
+          { port: 53, protocol: 'UDP' },
+          { port: 53, protocol: 'TCP' },
+        ],
         to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
       },
       { ports: [{ port: 6432, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.20.30.0/24' } }] },
-      { ports: [{ port: 443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '149.96.0.0/16' } }] },
+      {
+        ports: [{ port: 443, protocol: 'TCP' }],
+        to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '149.96.0.0/16' } }],
+      },
       { ports: [{ port: 4318, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.40.0.0/16' } }] },
     ]);
     // The migration Job's pod is covered too: it needs DNS and Postgres.

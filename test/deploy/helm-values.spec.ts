@@ -21,16 +21,44 @@ describe('values.schema.json', () => {
   it.each([
     ['a negative replica count', { replicaCount: -1 }, "at '/replicaCount': minimum"],
     ['an unknown key', { replicas: 3 }, "additional properties 'replicas' not allowed"],
-    ['an unknown nested key', { ingress: { host: 'gate.contoso.com' } }, "at '/ingress': additional properties 'host' not allowed"],
-    ['a client secret credential without azure.existingSecret', { azure: { credential: 'clientSecret' } }, "at '/azure/existingSecret': minLength"],
-    ['a client certificate credential without azure.existingSecret', { azure: { credential: 'clientCertificate' } }, "at '/azure/existingSecret': minLength"],
-    ['ServiceNow tickets without serviceNow.existingSecret', { serviceNow: { existingSecret: '' } }, "at '/serviceNow/existingSecret': minLength"],
+    [
+      'an unknown nested key',
+      { ingress: { host: 'gate.contoso.com' } },
+      "at '/ingress': additional properties 'host' not allowed",
+    ],
+    [
+      'a client secret credential without azure.existingSecret',
+      { azure: { credential: 'clientSecret' } },
+      "at '/azure/existingSecret': minLength",
+    ],
+    [
+      'a client certificate credential without azure.existingSecret',
+      { azure: { credential: 'clientCertificate' } },
+      "at '/azure/existingSecret': minLength",
+    ],
+    [
+      'ServiceNow tickets without serviceNow.existingSecret',
+      { serviceNow: { existingSecret: '' } },
+      "at '/serviceNow/existingSecret': minLength",
+    ],
     ['no database secret', { database: { existingSecret: '' } }, "at '/database/existingSecret'"],
-    ['a NetworkPolicy without the database address', { networkPolicy: { enabled: true } }, "at '/networkPolicy/egress/postgresCidrs': minItems"],
-    ['a memory limit the heap cannot be sized from', { resources: { limits: { memory: '256M' } } }, "at '/resources/limits/memory'"],
+    [
+      'a NetworkPolicy without the database address',
+      { networkPolicy: { enabled: true } },
+      "at '/networkPolicy/egress/postgresCidrs': minItems",
+    ],
+    [
+      'a memory limit the heap cannot be sized from',
+      { resources: { limits: { memory: '256M' } } },
+      "at '/resources/limits/memory'",
+    ],
     ['an empty inline policy', { policy: { content: '' } }, "at '/policy/content': minLength"],
     ['a TRUST_PROXY that is neither a count nor addresses', { trustProxy: 'yes please' }, "at '/trustProxy'"],
-    ['a trace collector that is not an http(s) URL', { tracing: { otlpEndpoint: 'otel-collector:4318' } }, "at '/tracing/otlpEndpoint'"],
+    [
+      'a trace collector that is not an http(s) URL',
+      { tracing: { otlpEndpoint: 'otel-collector:4318' } },
+      "at '/tracing/otlpEndpoint'",
+    ],
   ])('refuses %s before rendering', (_, badValues, message) => {
     const run = runHelm('template', badValues);
     expect(run.status).not.toBe(0);
@@ -39,7 +67,11 @@ describe('values.schema.json', () => {
   });
 
   it('accepts local tickets without ServiceNow credentials, and TRUST_PROXY as a CIDR list', () => {
-    const run = runHelm('template', { tickets: { provider: 'local' }, serviceNow: { existingSecret: '' }, trustProxy: '10.0.0.0/8, 192.168.0.0/16' });
+    const run = runHelm('template', {
+      tickets: { provider: 'local' },
+      serviceNow: { existingSecret: '' },
+      trustProxy: '10.0.0.0/8, 192.168.0.0/16',
+    });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
   });
@@ -65,7 +97,9 @@ describe('values.yaml', () => {
       'serviceNow.existingSecret',
     ]);
     for (const [key, value] of references) expect(JSON.stringify(value), key).toMatch(/^(""|\[\]|"[a-z0-9-]+")$/);
-    const secretLooking = leaves.filter(([key]) => /password|secret|token|apikey|privatekey/i.test(key) && !isReference(key));
+    const secretLooking = leaves.filter(
+      ([key]) => /password|secret|token|apikey|privatekey/i.test(key) && !isReference(key),
+    );
     expect(secretLooking).toEqual([]);
   });
 
@@ -79,12 +113,27 @@ describe('the chart README', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'autopilot-gate-readme-'));
     try {
       for (const file of ['values.yaml', 'README.md']) copyFileSync(path.join(chartDir, file), path.join(dir, file));
-      const generator = path.resolve(__dirname, '..', '..', 'node_modules', '@bitnami', 'readme-generator-for-helm', 'bin', 'index.js');
-      const run = spawnSync(process.execPath, [generator, '--values', path.join(dir, 'values.yaml'), '--readme', path.join(dir, 'README.md')], {
-        encoding: 'utf8',
-      });
+      const generator = path.resolve(
+        __dirname,
+        '..',
+        '..',
+        'node_modules',
+        '@bitnami',
+        'readme-generator-for-helm',
+        'bin',
+        'index.js',
+      );
+      const run = spawnSync(
+        process.execPath,
+        [generator, '--values', path.join(dir, 'values.yaml'), '--readme', path.join(dir, 'README.md')],
+        {
+          encoding: 'utf8',
+        },
+      );
       expect(run.status, run.stdout + run.stderr).toBe(0);
-      expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toBe(readFileSync(path.join(chartDir, 'README.md'), 'utf8'));
+      expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toBe(
+        readFileSync(path.join(chartDir, 'README.md'), 'utf8'),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -92,7 +141,8 @@ describe('the chart README', () => {
 });
 
 function leafEntries(node: unknown, prefix = ''): [string, unknown][] {
-  if (node === null || typeof node !== 'object' || Array.isArray(node) || Object.keys(node).length === 0) return [[prefix, node]];
+  if (node === null || typeof node !== 'object' || Array.isArray(node) || Object.keys(node).length === 0)
+    return [[prefix, node]];
   return Object.entries(node).flatMap(([key, child]) => leafEntries(child, prefix ? `${prefix}.${key}` : key));
 }
 

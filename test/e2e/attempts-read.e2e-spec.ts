@@ -11,7 +11,10 @@ const camelCase = (column: string) => column.replace(/_([a-z])/g, (_, letter: st
 
 /** A database row as the API shows it: camelCase members, timestamps as ISO strings, and its work note (none here). */
 function asApiAttempt(row: Record<string, unknown>): Record<string, unknown> {
-  const fields = Object.entries(row).map(([column, value]) => [camelCase(column), value instanceof Date ? value.toISOString() : value]);
+  const fields = Object.entries(row).map(([column, value]) => [
+    camelCase(column),
+    value instanceof Date ? value.toISOString() : value,
+  ]);
   return { ...Object.fromEntries(fields), workNote: null };
 }
 
@@ -21,7 +24,8 @@ describe('GET /v1/attempts/{attemptId}', () => {
   let ownerToken: string;
   let attemptId: string;
 
-  const read = (id: string, token: string) => harness.http.get(`/v1/attempts/${id}`).set('authorization', `Bearer ${token}`);
+  const read = (id: string, token: string) =>
+    harness.http.get(`/v1/attempts/${id}`).set('authorization', `Bearer ${token}`);
 
   beforeAll(async () => {
     harness = await GateHarness.start();
@@ -30,8 +34,12 @@ describe('GET /v1/attempts/{attemptId}', () => {
     const ticket = await createLocalTicket(harness);
     ownerOid = randomUUID();
     ownerToken = await harness.issuer.userToken({ roles: [UNASSIGNER], oid: ownerOid, upn: 'owner@contoso.example' });
-    const response = await unassignV1(harness, device.id, ownerToken, { changeTicket: ticket, justification: JUSTIFICATION });
-    if (response.status !== 200) throw new Error(`the attempt to read was not recorded as succeeded: ${response.status} ${response.text}`);
+    const response = await unassignV1(harness, device.id, ownerToken, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
+    if (response.status !== 200)
+      throw new Error(`the attempt to read was not recorded as succeeded: ${response.status} ${response.text}`);
     attemptId = response.body.attemptId as string;
   });
   afterAll(() => harness?.close());
@@ -43,7 +51,13 @@ describe('GET /v1/attempts/{attemptId}', () => {
     const row = await attemptRowById(harness, attemptId);
     expect(row).toBeDefined();
     expect(response.body).toEqual(asApiAttempt(row!));
-    expect(response.body).toMatchObject({ id: attemptId, actorOid: ownerOid, outcome: 'succeeded', justification: JUSTIFICATION, graphStatus: 204 });
+    expect(response.body).toMatchObject({
+      id: attemptId,
+      actorOid: ownerOid,
+      outcome: 'succeeded',
+      justification: JUSTIFICATION,
+      graphStatus: 204,
+    });
     expect(response.body.deviceSnapshot).toMatchObject({ groupTag: 'MTR-EU' });
   });
 

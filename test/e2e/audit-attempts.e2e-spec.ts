@@ -28,16 +28,46 @@ describe('GET /v1/audit/attempts', () => {
     const at = (day: number, minute = 0) => new Date(start + day * DAY_MS + minute * 60_000);
     rows = [
       ...Array.from({ length: 12 }, (_, i) =>
-        anAttemptRow({ received_at: at(i), actor_oid: alice.oid, actor_upn: alice.upn, outcome: i % 3 === 0 ? 'policy_denied' : 'succeeded' }),
+        anAttemptRow({
+          received_at: at(i),
+          actor_oid: alice.oid,
+          actor_upn: alice.upn,
+          outcome: i % 3 === 0 ? 'policy_denied' : 'succeeded',
+        }),
       ),
       ...Array.from({ length: 12 }, (_, i) =>
-        anAttemptRow({ received_at: at(i, 30), actor_oid: bob.oid, actor_upn: bob.upn, entry_point: i % 2 === 0 ? 'graph-facade' : 'v1', outcome: i % 4 === 0 ? 'ticket_rejected' : 'succeeded' }),
+        anAttemptRow({
+          received_at: at(i, 30),
+          actor_oid: bob.oid,
+          actor_upn: bob.upn,
+          entry_point: i % 2 === 0 ? 'graph-facade' : 'v1',
+          outcome: i % 4 === 0 ? 'ticket_rejected' : 'succeeded',
+        }),
       ),
       ...Array.from({ length: 30 }, (_, i) =>
-        anAttemptRow({ received_at: at(i % 12, 45 + i), actor_oid: robot.oid, actor_upn: null, actor_app_id: robot.appId, actor_kind: 'app', outcome: 'graph_failed' }),
+        anAttemptRow({
+          received_at: at(i % 12, 45 + i),
+          actor_oid: robot.oid,
+          actor_upn: null,
+          actor_app_id: robot.appId,
+          actor_kind: 'app',
+          outcome: 'graph_failed',
+        }),
       ),
-      ...Array.from({ length: 4 }, () => anAttemptRow({ received_at: sameInstant, actor_oid: bob.oid, actor_upn: bob.upn, device_id: sharedDevice })),
-      anAttemptRow({ received_at: at(3, 5), outcome: 'unauthenticated', actor_oid: null, actor_upn: null, actor_tenant_id: null, actor_kind: null, actor_roles: [], device_snapshot: null, change_ticket: null }),
+      ...Array.from({ length: 4 }, () =>
+        anAttemptRow({ received_at: sameInstant, actor_oid: bob.oid, actor_upn: bob.upn, device_id: sharedDevice }),
+      ),
+      anAttemptRow({
+        received_at: at(3, 5),
+        outcome: 'unauthenticated',
+        actor_oid: null,
+        actor_upn: null,
+        actor_tenant_id: null,
+        actor_kind: null,
+        actor_roles: [],
+        device_snapshot: null,
+        change_ticket: null,
+      }),
     ];
     await insertAttemptRows(harness.gate.database.sql, rows);
     readerToken = await harness.issuer.userToken({ roles: [AUDIT_READER] });
@@ -57,21 +87,44 @@ describe('GET /v1/audit/attempts', () => {
   });
 
   it.each([
-    ['from (inclusive) and to (exclusive)', { from: '2026-11-03T00:00:00Z', to: '2026-11-06T00:00:00.000Z' }, (row: AttemptRow) =>
-      (row.received_at as Date) >= new Date('2026-11-03T00:00:00Z') && (row.received_at as Date) < new Date('2026-11-06T00:00:00Z')],
-    ['a from given as a date', { from: '2026-11-10' }, (row: AttemptRow) => (row.received_at as Date) >= new Date('2026-11-10T00:00:00Z')],
+    [
+      'from (inclusive) and to (exclusive)',
+      { from: '2026-11-03T00:00:00Z', to: '2026-11-06T00:00:00.000Z' },
+      (row: AttemptRow) =>
+        (row.received_at as Date) >= new Date('2026-11-03T00:00:00Z') &&
+        (row.received_at as Date) < new Date('2026-11-06T00:00:00Z'),
+    ],
+    [
+      'a from given as a date',
+      { from: '2026-11-10' },
+      (row: AttemptRow) => (row.received_at as Date) >= new Date('2026-11-10T00:00:00Z'),
+    ],
     ['actor by object id', () => ({ actor: alice.oid }), (row: AttemptRow) => row.actor_oid === alice.oid],
     ['actor by UPN', () => ({ actor: bob.upn }), (row: AttemptRow) => row.actor_upn === bob.upn],
     ['actor by client app id', () => ({ actor: robot.appId }), (row: AttemptRow) => row.actor_app_id === robot.appId],
     ['deviceId', () => ({ deviceId: sharedDevice }), (row: AttemptRow) => row.device_id === sharedDevice],
-    ['serialNumber from the device snapshot', () => ({ serialNumber: (rows[5].device_snapshot as { serialNumber: string }).serialNumber }), (row: AttemptRow) => row === rows[5]],
+    [
+      'serialNumber from the device snapshot',
+      () => ({ serialNumber: (rows[5].device_snapshot as { serialNumber: string }).serialNumber }),
+      (row: AttemptRow) => row === rows[5],
+    ],
     ['changeTicket', () => ({ changeTicket: rows[14].change_ticket as string }), (row: AttemptRow) => row === rows[14]],
     ['one outcome', { outcome: 'policy_denied' }, (row: AttemptRow) => row.outcome === 'policy_denied'],
-    ['several outcomes', { outcome: ['ticket_rejected', 'graph_failed', 'unauthenticated'] }, (row: AttemptRow) =>
-      ['ticket_rejected', 'graph_failed', 'unauthenticated'].includes(row.outcome as string)],
+    [
+      'several outcomes',
+      { outcome: ['ticket_rejected', 'graph_failed', 'unauthenticated'] },
+      (row: AttemptRow) => ['ticket_rejected', 'graph_failed', 'unauthenticated'].includes(row.outcome as string),
+    ],
     ['entryPoint', { entryPoint: 'graph-facade' }, (row: AttemptRow) => row.entry_point === 'graph-facade'],
-    ['filters combined', () => ({ actor: bob.oid, outcome: 'succeeded', entryPoint: 'v1', to: '2026-11-08T00:00:00Z' }), (row: AttemptRow) =>
-      row.actor_oid === bob.oid && row.outcome === 'succeeded' && row.entry_point === 'v1' && (row.received_at as Date) < new Date('2026-11-08T00:00:00Z')],
+    [
+      'filters combined',
+      () => ({ actor: bob.oid, outcome: 'succeeded', entryPoint: 'v1', to: '2026-11-08T00:00:00Z' }),
+      (row: AttemptRow) =>
+        row.actor_oid === bob.oid &&
+        row.outcome === 'succeeded' &&
+        row.entry_point === 'v1' &&
+        (row.received_at as Date) < new Date('2026-11-08T00:00:00Z'),
+    ],
   ] as const)('filters by %s', async (_, query, matches) => {
     const response = await list(readerToken, { ...(typeof query === 'function' ? query() : query), limit: 500 });
 
@@ -90,12 +143,19 @@ describe('GET /v1/audit/attempts', () => {
 
   it('keeps pages stable while attempts are recorded between them', async () => {
     const first = await list(readerToken, { limit: 10, outcome: 'succeeded' });
-    const newer = [anAttemptRow({ received_at: new Date(), outcome: 'succeeded' }), anAttemptRow({ received_at: sameInstant, id: 'ffffffff-ffff-4fff-bfff-ffffffffffff', outcome: 'succeeded' })];
+    const newer = [
+      anAttemptRow({ received_at: new Date(), outcome: 'succeeded' }),
+      anAttemptRow({ received_at: sameInstant, id: 'ffffffff-ffff-4fff-bfff-ffffffffffff', outcome: 'succeeded' }),
+    ];
     const before = ids((row) => row.outcome === 'succeeded');
     await insertAttemptRows(harness.gate.database.sql, newer);
     rows.push(...newer);
 
-    const rest = await walkPages(harness, readerToken, { limit: 10, outcome: 'succeeded', cursor: first.body.next as string });
+    const rest = await walkPages(harness, readerToken, {
+      limit: 10,
+      outcome: 'succeeded',
+      cursor: first.body.next as string,
+    });
 
     expect([...itemIds(first), ...rest.flat()]).toEqual(before);
   });
@@ -122,12 +182,19 @@ describe('GET /v1/audit/attempts', () => {
     const response = await list(readerToken, query);
 
     expectProblem(response, 400, 'INVALID_REQUEST');
-    expect(response.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: expect.stringContaining(path) })]));
+    expect(response.body.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: expect.stringContaining(path) })]),
+    );
   });
 
   it.each([
     ['not base64url JSON', '!!!'],
-    ['well-formed but not ours', Buffer.from(JSON.stringify({ v: 1, r: '2026-11-01T00:00:00.000Z', i: 'DROP TABLE attempts' })).toString('base64url')],
+    [
+      'well-formed but not ours',
+      Buffer.from(JSON.stringify({ v: 1, r: '2026-11-01T00:00:00.000Z', i: 'DROP TABLE attempts' })).toString(
+        'base64url',
+      ),
+    ],
   ])('refuses a cursor that is %s with 400', async (_, cursor) => {
     const response = await list(readerToken, { cursor });
 
@@ -136,7 +203,7 @@ describe('GET /v1/audit/attempts', () => {
   });
 
   describe('scoped by the policy', () => {
-    it("shows an operator only their own attempts, whatever they filter on", async () => {
+    it('shows an operator only their own attempts, whatever they filter on', async () => {
       const aliceToken = await harness.issuer.userToken({ roles: [UNASSIGNER], oid: alice.oid, upn: alice.upn });
 
       const own = await list(aliceToken, { limit: 500 });

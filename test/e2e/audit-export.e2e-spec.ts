@@ -15,7 +15,14 @@ import { UNASSIGNER } from '../helpers/unassign-calls';
 
 const EXPORT = '/v1/audit/attempts/export';
 const NASTY_TEXT = 'He said "no", then left;\nnext line\r\nand a windows one';
-const FORMULAS = ['=HYPERLINK("http://evil.example","click")', '+1+1', '-2+3', '@SUM(A1:A9)', '\tindented', '\rcarriage'];
+const FORMULAS = [
+  '=HYPERLINK("http://evil.example","click")',
+  '+1+1',
+  '-2+3',
+  '@SUM(A1:A9)',
+  '\tindented',
+  '\rcarriage',
+];
 
 /** Reads a response body as text whatever its media type. */
 function asText(response: { body: unknown; text?: string }): string {
@@ -45,7 +52,10 @@ describe('GET /v1/audit/attempts/export', () => {
   const verify = async (file: string, extra: string[] = []) => {
     const keyResponse = await auditGet(harness, '/v1/audit/public-key', readerToken);
     const lines: string[] = [];
-    const code = await runAuditVerify([file, '--public-key', saved(`key-${randomUUID()}.pem`, keyResponse.body.publicKeyPem as string), ...extra], (line) => lines.push(line));
+    const code = await runAuditVerify(
+      [file, '--public-key', saved(`key-${randomUUID()}.pem`, keyResponse.body.publicKeyPem as string), ...extra],
+      (line) => lines.push(line),
+    );
     return { code, output: lines.join('\n') };
   };
 
@@ -54,13 +64,22 @@ describe('GET /v1/audit/attempts/export', () => {
     workDir = mkdtempSync(path.join(tmpdir(), 'audit-export-'));
     const start = Date.UTC(2026, 9, 1);
     rows = [
-      ...Array.from({ length: 2400 }, (_, i) => anAttemptRow({ received_at: new Date(start + i * 60_000), outcome: i % 10 === 0 ? 'ticket_rejected' : 'succeeded' })),
+      ...Array.from({ length: 2400 }, (_, i) =>
+        anAttemptRow({
+          received_at: new Date(start + i * 60_000),
+          outcome: i % 10 === 0 ? 'ticket_rejected' : 'succeeded',
+        }),
+      ),
       anAttemptRow({ justification: NASTY_TEXT, actor_oid: alice.oid, actor_upn: alice.upn }),
-      ...FORMULAS.map((formula) => anAttemptRow({ justification: formula, actor_oid: alice.oid, actor_upn: alice.upn })),
+      ...FORMULAS.map((formula) =>
+        anAttemptRow({ justification: formula, actor_oid: alice.oid, actor_upn: alice.upn }),
+      ),
     ];
     await insertAttemptRows(harness.gate.database.sql, rows);
     await sealNow(harness);
-    const late = Array.from({ length: 3 }, () => anAttemptRow({ received_at: new Date(Date.UTC(2026, 11, 1)), actor_oid: alice.oid, actor_upn: alice.upn }));
+    const late = Array.from({ length: 3 }, () =>
+      anAttemptRow({ received_at: new Date(Date.UTC(2026, 11, 1)), actor_oid: alice.oid, actor_upn: alice.upn }),
+    );
     await insertAttemptRows(harness.gate.database.sql, late);
     rows.push(...late);
     readerToken = await harness.issuer.userToken({ roles: [AUDIT_READER] });
@@ -75,7 +94,12 @@ describe('GET /v1/audit/attempts/export', () => {
     beforeAll(async () => {
       response = await download(readerToken, { format: 'csv' });
       text = asText(response);
-      records = parse(text, { columns: true, record_delimiter: '\r\n', relax_quotes: false, relax_column_count: false });
+      records = parse(text, {
+        columns: true,
+        record_delimiter: '\r\n',
+        relax_quotes: false,
+        relax_column_count: false,
+      });
     });
 
     it('streams every attempt, newest first, under a header row of every column', () => {
@@ -86,7 +110,9 @@ describe('GET /v1/audit/attempts/export', () => {
     });
 
     it('names the attachment after what and when', () => {
-      expect(response.headers['content-disposition']).toMatch(/^attachment; filename="autopilot-gate-attempts_start-now_exported-\d{8}T\d{6}Z\.csv"$/);
+      expect(response.headers['content-disposition']).toMatch(
+        /^attachment; filename="autopilot-gate-attempts_start-now_exported-\d{8}T\d{6}Z\.csv"$/,
+      );
     });
 
     it('ends every record with CRLF and quotes what needs quoting (RFC 4180)', () => {
@@ -103,7 +129,9 @@ describe('GET /v1/audit/attempts/export', () => {
 
       for (const formula of FORMULAS) expect(alices).toContain(`'${formula}`);
       expect(alices).toContain(NASTY_TEXT);
-      expect(others.every((record) => record.justification === 'Room decommissioned, account moves to the new room.')).toBe(true);
+      expect(
+        others.every((record) => record.justification === 'Room decommissioned, account moves to the new room.'),
+      ).toBe(true);
       expect(others.every((record) => record.graphStatus === '204' && !record.receivedAt.startsWith("'"))).toBe(true);
     });
 
@@ -130,7 +158,10 @@ describe('GET /v1/audit/attempts/export', () => {
     });
 
     it('writes each attempt as the list shows it with its chain members, then the checkpoints that sign them', async () => {
-      const lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      const lines = text
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
       const attempts = lines.filter((line) => !('checkpoint' in line));
       const page = await auditGet(harness, '/v1/audit/attempts', readerToken, { limit: 500 });
 
@@ -173,10 +204,19 @@ describe('GET /v1/audit/attempts/export', () => {
       const last = JSON.parse(lines.at(-1)!) as { checkpoint: { hash: string } };
       last.checkpoint.hash = 'f'.repeat(64);
       const forged = [...lines.slice(0, -1), JSON.stringify(last)].join('\n');
-      const otherKey = saved('other-key.pem', (await import('node:crypto')).generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString());
+      const otherKey = saved(
+        'other-key.pem',
+        (await import('node:crypto'))
+          .generateKeyPairSync('ed25519')
+          .publicKey.export({ type: 'spki', format: 'pem' })
+          .toString(),
+      );
 
       const withForgery = await verify(saved('forged.ndjson', forged));
-      const withOtherKey = await runAuditVerify([saved('genuine.ndjson', text), '--public-key', otherKey], () => undefined);
+      const withOtherKey = await runAuditVerify(
+        [saved('genuine.ndjson', text), '--public-key', otherKey],
+        () => undefined,
+      );
 
       expect(withForgery.code).toBe(1);
       expect(withForgery.output).toMatch(/bad_signature at seq \d+/);
@@ -198,11 +238,22 @@ describe('GET /v1/audit/attempts/export', () => {
     const aliceToken = await harness.issuer.userToken({ roles: [UNASSIGNER], oid: alice.oid, upn: alice.upn });
 
     const own = await download(aliceToken, { format: 'csv' });
-    const filtered = await download(readerToken, { format: 'csv', outcome: 'ticket_rejected', from: '2026-10-01T10:00:00Z' });
-    const ids = (response: { body: unknown }) => parse<{ id: string }>(asText(response), { columns: true }).map((record) => record.id);
+    const filtered = await download(readerToken, {
+      format: 'csv',
+      outcome: 'ticket_rejected',
+      from: '2026-10-01T10:00:00Z',
+    });
+    const ids = (response: { body: unknown }) =>
+      parse<{ id: string }>(asText(response), { columns: true }).map((record) => record.id);
 
     expect(ids(own)).toEqual(idsNewestFirst(rows.filter((row) => row.actor_oid === alice.oid)));
-    expect(ids(filtered)).toEqual(idsNewestFirst(rows.filter((row) => row.outcome === 'ticket_rejected' && (row.received_at as Date) >= new Date('2026-10-01T10:00:00Z'))));
+    expect(ids(filtered)).toEqual(
+      idsNewestFirst(
+        rows.filter(
+          (row) => row.outcome === 'ticket_rejected' && (row.received_at as Date) >= new Date('2026-10-01T10:00:00Z'),
+        ),
+      ),
+    );
   });
 
   it('refuses a missing or unknown format with 400, and a caller with no read rule with 403', async () => {

@@ -30,11 +30,14 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
   let sealedCount: number;
   let undo: (() => Promise<unknown>) | undefined;
 
-  const integrity = (token = readerToken, query: Record<string, string> = {}) => auditGet(harness, '/v1/audit/integrity', token, query);
+  const integrity = (token = readerToken, query: Record<string, string> = {}) =>
+    auditGet(harness, '/v1/audit/integrity', token, query);
   const chain = () => chainRows(harness.gate.database.sql);
 
   beforeAll(async () => {
-    harness = await GateHarness.start({ env: { AUDIT_SEAL_INTERVAL_MS: '0', AUDIT_CHECKPOINT_EVERY: String(CHECKPOINT_EVERY) } });
+    harness = await GateHarness.start({
+      env: { AUDIT_SEAL_INTERVAL_MS: '0', AUDIT_CHECKPOINT_EVERY: String(CHECKPOINT_EVERY) },
+    });
     readerToken = await harness.issuer.userToken({ roles: [AUDIT_READER] });
     const oid = randomUUID();
     operator = { oid, token: await harness.issuer.userToken({ roles: [UNASSIGNER], oid }) };
@@ -42,10 +45,16 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
     for (let i = 0; i < 3; i++) {
       const device = aTeamsRoom();
       harness.graph.addDevice(device);
-      const response = await unassignV1(harness, device.id, operator.token, { changeTicket: ticket, justification: JUSTIFICATION });
+      const response = await unassignV1(harness, device.id, operator.token, {
+        changeTicket: ticket,
+        justification: JUSTIFICATION,
+      });
       if (response.status !== 200) throw new Error(`unassign failed: ${response.status} ${response.text}`);
     }
-    await insertAttemptRows(harness.gate.database.sql, Array.from({ length: 20 }, () => anAttemptRow({ received_at: new Date(Date.now() - 60_000) })));
+    await insertAttemptRows(
+      harness.gate.database.sql,
+      Array.from({ length: 20 }, () => anAttemptRow({ received_at: new Date(Date.now() - 60_000) })),
+    );
     await sealNow(harness);
     sealedCount = (await chain()).length;
   });
@@ -61,7 +70,11 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
 
     expect(rows).toHaveLength(all.length);
     expect(rows.map((row) => Number(row.chain_seq))).toEqual(rows.map((_, index) => index + 1));
-    const bySettlement = [...all].sort((a, b) => (a.settled_at as Date).getTime() - (b.settled_at as Date).getTime() || (a.id as string).localeCompare(b.id as string));
+    const bySettlement = [...all].sort(
+      (a, b) =>
+        (a.settled_at as Date).getTime() - (b.settled_at as Date).getTime() ||
+        (a.id as string).localeCompare(b.id as string),
+    );
     expect(rows.map((row) => row.id)).toEqual(bySettlement.map((row) => row.id));
     rows.forEach((row, index) => {
       expect(row.chain_prev_hash).toBe(index === 0 ? GENESIS_HASH : rows[index - 1].chain_hash);
@@ -69,11 +82,15 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
       expect(row.chain_hash).toBe(chainHash(row.chain_prev_hash as string, attemptOf(row)));
     });
     expect(await harness.gate.database.sql.query('SELECT * FROM audit_unsealed')).toEqual([]);
-    expect(await harness.gate.database.sql.query('SELECT seq, hash FROM audit_chain_head')).toEqual([{ seq: expect.anything(), hash: rows.at(-1)!.chain_hash }]);
+    expect(await harness.gate.database.sql.query('SELECT seq, hash FROM audit_chain_head')).toEqual([
+      { seq: expect.anything(), hash: rows.at(-1)!.chain_hash },
+    ]);
   });
 
   it('signs a checkpoint every AUDIT_CHECKPOINT_EVERY records, each naming the signature before it', async () => {
-    const checkpoints = (await harness.gate.database.sql.query<Record<string, unknown>>('SELECT * FROM audit_checkpoints ORDER BY seq')).map(checkpointFromRow);
+    const checkpoints = (
+      await harness.gate.database.sql.query<Record<string, unknown>>('SELECT * FROM audit_checkpoints ORDER BY seq')
+    ).map(checkpointFromRow);
     const hashes = new Map((await chain()).map((row) => [Number(row.chain_seq), row.chain_hash]));
     const key = await auditGet(harness, '/v1/audit/public-key', readerToken);
     const publicKey = createPublicKey(key.body.publicKeyPem as string);
@@ -83,7 +100,14 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
       expect(checkpoint.hash).toBe(hashes.get(checkpoint.seq));
       expect(checkpoint.keyId).toBe(key.body.keyId);
       expect(checkpoint.previousSignature).toBe(index === 0 ? null : checkpoints[index - 1].signature);
-      expect(verify(null, Buffer.from(checkpointStatement(checkpoint)), publicKey, Buffer.from(checkpoint.signature, 'base64'))).toBe(true);
+      expect(
+        verify(
+          null,
+          Buffer.from(checkpointStatement(checkpoint)),
+          publicKey,
+          Buffer.from(checkpoint.signature, 'base64'),
+        ),
+      ).toBe(true);
     });
   });
 
@@ -91,18 +115,31 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
     const response = await integrity();
 
     expect(response.status, response.text).toBe(200);
-    expect(response.body).toMatchObject({ status: 'ok', fromSeq: 1, toSeq: sealedCount, records: sealedCount, recordsInScope: sealedCount, firstBreak: null });
+    expect(response.body).toMatchObject({
+      status: 'ok',
+      fromSeq: 1,
+      toSeq: sealedCount,
+      records: sealedCount,
+      recordsInScope: sealedCount,
+      firstBreak: null,
+    });
     expect(response.body.checkpoints).toBeGreaterThanOrEqual(4);
   });
 
   it('leaves in-flight attempts unsealed, and seals them once settled', async () => {
     const [inFlight] = [anAttemptRow({ outcome: 'in_flight', settled_at: null, http_status: null, duration_ms: null })];
     await insertAttemptRows(harness.gate.database.sql, [inFlight]);
-    const linkOf = () => harness.gate.database.sql.query<{ seq: unknown }>('SELECT seq FROM audit_chain WHERE attempt_id = $1', [inFlight.id]);
+    const linkOf = () =>
+      harness.gate.database.sql.query<{ seq: unknown }>('SELECT seq FROM audit_chain WHERE attempt_id = $1', [
+        inFlight.id,
+      ]);
 
     await sealNow(harness);
     const before = await linkOf();
-    await harness.gate.database.sql.query(`UPDATE attempts SET outcome = 'unknown', http_status = 502, settled_at = now() WHERE id = $1 AND outcome = 'in_flight'`, [inFlight.id]);
+    await harness.gate.database.sql.query(
+      `UPDATE attempts SET outcome = 'unknown', http_status = 502, settled_at = now() WHERE id = $1 AND outcome = 'in_flight'`,
+      [inFlight.id],
+    );
     await sealNow(harness);
     const after = await linkOf();
 
@@ -114,13 +151,21 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
 
   describe('finds the first broken link and its kind, after changes made in SQL with the triggers off', () => {
     it('a record whose content changed: modified', async () => {
-      const [original] = await harness.gate.database.sql.query<{ id: string }>(`SELECT id FROM attempts WHERE id = ${attemptAtSeq(7)}`);
+      const [original] = await harness.gate.database.sql.query<{ id: string }>(
+        `SELECT id FROM attempts WHERE id = ${attemptAtSeq(7)}`,
+      );
       undo = await snapshotFrom(harness, 7);
-      await asSuperuser(harness, (sql) => sql.query(`UPDATE attempts SET justification = 'nothing to see here' WHERE id = ${attemptAtSeq(7)}`));
+      await asSuperuser(harness, (sql) =>
+        sql.query(`UPDATE attempts SET justification = 'nothing to see here' WHERE id = ${attemptAtSeq(7)}`),
+      );
 
       const response = await integrity();
 
-      expect(response.body).toMatchObject({ status: 'broken', records: 6, firstBreak: { kind: 'modified', seq: 7, attemptId: original.id } });
+      expect(response.body).toMatchObject({
+        status: 'broken',
+        records: 6,
+        firstBreak: { kind: 'modified', seq: 7, attemptId: original.id },
+      });
     });
 
     it('a record changed and the chain re-hashed after it: modified, caught at the next signed checkpoint', async () => {
@@ -130,7 +175,11 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
         let prevHash = (await chainRows(sql, 7))[0].chain_prev_hash as string;
         for (const row of await chainRows(sql, 7)) {
           const hash = chainHash(prevHash, attemptOf(row));
-          await sql.query('UPDATE audit_chain SET prev_hash = $1, hash = $2 WHERE seq = $3', [prevHash, hash, row.chain_seq]);
+          await sql.query('UPDATE audit_chain SET prev_hash = $1, hash = $2 WHERE seq = $3', [
+            prevHash,
+            hash,
+            row.chain_seq,
+          ]);
           prevHash = hash;
         }
         await sql.query('UPDATE audit_chain_head SET hash = $1', [prevHash]);
@@ -154,7 +203,9 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
     it('the newest records removed with their links: deleted, against the head', async () => {
       undo = await snapshotFrom(harness, sealedCount - 1);
       await asSuperuser(harness, async (sql) => {
-        await sql.query('DELETE FROM attempts WHERE id IN (SELECT attempt_id FROM audit_chain WHERE seq > $1)', [sealedCount - 2]);
+        await sql.query('DELETE FROM attempts WHERE id IN (SELECT attempt_id FROM audit_chain WHERE seq > $1)', [
+          sealedCount - 2,
+        ]);
         await sql.query('DELETE FROM audit_chain WHERE seq > $1', [sealedCount - 2]);
       });
 
@@ -177,11 +228,18 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
     });
 
     it('a checkpoint whose signature does not verify: bad_signature', async () => {
-      const [original] = await harness.gate.database.sql.query<{ signature: string }>('SELECT signature FROM audit_checkpoints WHERE seq = 15');
+      const [original] = await harness.gate.database.sql.query<{ signature: string }>(
+        'SELECT signature FROM audit_checkpoints WHERE seq = 15',
+      );
       const forged = Buffer.from(original.signature, 'base64');
       forged[0] ^= 0xff;
-      await asSuperuser(harness, (sql) => sql.query('UPDATE audit_checkpoints SET signature = $1 WHERE seq = 15', [forged.toString('base64')]));
-      undo = () => asSuperuser(harness, (sql) => sql.query('UPDATE audit_checkpoints SET signature = $1 WHERE seq = 15', [original.signature]));
+      await asSuperuser(harness, (sql) =>
+        sql.query('UPDATE audit_checkpoints SET signature = $1 WHERE seq = 15', [forged.toString('base64')]),
+      );
+      undo = () =>
+        asSuperuser(harness, (sql) =>
+          sql.query('UPDATE audit_checkpoints SET signature = $1 WHERE seq = 15', [original.signature]),
+        );
 
       const response = await integrity();
 
@@ -189,13 +247,23 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
     });
 
     it('a checkpoint removed: deleted', async () => {
-      const [original] = await harness.gate.database.sql.query<Record<string, unknown>>('SELECT * FROM audit_checkpoints WHERE seq = 10');
+      const [original] = await harness.gate.database.sql.query<Record<string, unknown>>(
+        'SELECT * FROM audit_checkpoints WHERE seq = 10',
+      );
       await asSuperuser(harness, (sql) => sql.query('DELETE FROM audit_checkpoints WHERE seq = 10'));
       undo = () =>
         asSuperuser(harness, (sql) =>
-          sql.query('INSERT INTO audit_checkpoints (seq, hash, signed_at, key_id, signature, previous_signature) VALUES ($1, $2, $3, $4, $5, $6)', [
-            original.seq, original.hash, original.signed_at, original.key_id, original.signature, original.previous_signature,
-          ]),
+          sql.query(
+            'INSERT INTO audit_checkpoints (seq, hash, signed_at, key_id, signature, previous_signature) VALUES ($1, $2, $3, $4, $5, $6)',
+            [
+              original.seq,
+              original.hash,
+              original.signed_at,
+              original.key_id,
+              original.signature,
+              original.previous_signature,
+            ],
+          ),
         );
 
       const response = await integrity();
@@ -208,10 +276,14 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
     const rows = await chain();
     const ownSeqs = rows.filter((row) => row.actor_oid === operator.oid).map((row) => Number(row.chain_seq));
     const intact = await integrity(operator.token);
-    const someoneElses = Math.max(...rows.map((row) => Number(row.chain_seq)).filter((seq) => !ownSeqs.includes(seq) && seq < sealedCount));
+    const someoneElses = Math.max(
+      ...rows.map((row) => Number(row.chain_seq)).filter((seq) => !ownSeqs.includes(seq) && seq < sealedCount),
+    );
     const original = rows[someoneElses - 1];
     undo = await snapshotFrom(harness, someoneElses);
-    await asSuperuser(harness, (sql) => sql.query(`UPDATE attempts SET decision_reason = 'forged' WHERE id = ${attemptAtSeq(someoneElses)}`));
+    await asSuperuser(harness, (sql) =>
+      sql.query(`UPDATE attempts SET decision_reason = 'forged' WHERE id = ${attemptAtSeq(someoneElses)}`),
+    );
 
     const asOperator = await integrity(operator.token);
     const asReader = await integrity();
@@ -226,7 +298,9 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
     const window = rows.filter((row) => Number(row.chain_seq) >= 11 && Number(row.chain_seq) <= 13);
     const from = new Date(Math.min(...window.map((row) => (row.received_at as Date).getTime())));
     const to = new Date(Math.max(...window.map((row) => (row.received_at as Date).getTime())) + 1);
-    const inWindow = rows.filter((row) => (row.received_at as Date) >= from && (row.received_at as Date) < to).map((row) => Number(row.chain_seq));
+    const inWindow = rows
+      .filter((row) => (row.received_at as Date) >= from && (row.received_at as Date) < to)
+      .map((row) => Number(row.chain_seq));
 
     const response = await integrity(readerToken, { from: from.toISOString(), to: to.toISOString() });
 
@@ -240,9 +314,15 @@ describe('tamper evidence: the hash chain and GET /v1/audit/integrity', () => {
     const keyFile = path.join(harness.database.dataDir, 'audit-signing-key.pem');
 
     expect(response.status, response.text).toBe(200);
-    expect(response.body).toEqual({ algorithm: 'Ed25519', keyId: expect.stringMatching(/^[0-9a-f]{16}$/), publicKeyPem: expect.stringContaining('BEGIN PUBLIC KEY') });
+    expect(response.body).toEqual({
+      algorithm: 'Ed25519',
+      keyId: expect.stringMatching(/^[0-9a-f]{16}$/),
+      publicKeyPem: expect.stringContaining('BEGIN PUBLIC KEY'),
+    });
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
-    expect(createPublicKey(readFileSync(keyFile, 'utf8')).export({ type: 'spki', format: 'pem' })).toBe(response.body.publicKeyPem);
+    expect(createPublicKey(readFileSync(keyFile, 'utf8')).export({ type: 'spki', format: 'pem' })).toBe(
+      response.body.publicKeyPem,
+    );
     expect(response.text).not.toContain('PRIVATE');
   });
 

@@ -33,10 +33,17 @@ describe('audit retention (AUDIT_RETENTION_DAYS, default seven years)', () => {
   beforeAll(async () => {
     harness = await GateHarness.start({ env: { AUDIT_SEAL_INTERVAL_MS: '0', AUDIT_CHECKPOINT_EVERY: '4' } });
     readerToken = await harness.issuer.userToken({ roles: [AUDIT_READER] });
-    expired = Array.from({ length: 10 }, (_, i) => anAttemptRow({ received_at: daysAgo(RETENTION_DAYS + 30 - i), settled_at: daysAgo(RETENTION_DAYS + 30 - i, 500) }));
+    expired = Array.from({ length: 10 }, (_, i) =>
+      anAttemptRow({
+        received_at: daysAgo(RETENTION_DAYS + 30 - i),
+        settled_at: daysAgo(RETENTION_DAYS + 30 - i, 500),
+      }),
+    );
     await insertAttemptRows(harness.gate.database.sql, expired);
     await sealNow(harness);
-    young = Array.from({ length: 5 }, (_, i) => anAttemptRow({ received_at: daysAgo(10 - i), settled_at: daysAgo(10 - i, 500) }));
+    young = Array.from({ length: 5 }, (_, i) =>
+      anAttemptRow({ received_at: daysAgo(10 - i), settled_at: daysAgo(10 - i, 500) }),
+    );
     await insertAttemptRows(harness.gate.database.sql, young);
     await sealNow(harness);
     // Received before the cut but sealed after younger attempts: deleting it would cut a hole in the chain.
@@ -54,14 +61,31 @@ describe('audit retention (AUDIT_RETENTION_DAYS, default seven years)', () => {
     const [row] = await harness.gate.database.sql.query<Record<string, unknown>>('SELECT * FROM audit_retention_runs');
     const run = retentionRunFromRow(row);
     const midnight = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - RETENTION_DAYS * DAY_MS);
-    expect(run).toMatchObject({ firstSeq: 1, cutSeq: expired.length, deletedCount: expired.length, cutBefore: midnight });
+    expect(run).toMatchObject({
+      firstSeq: 1,
+      cutSeq: expired.length,
+      deletedCount: expired.length,
+      cutBefore: midnight,
+    });
     expect(run.oldestReceivedAt).toEqual(expired[0].received_at);
     expect(run.newestReceivedAt).toEqual(expired.at(-1)!.received_at);
     const key = harness.gate.app.get<symbol, AuditSigningKey>(AUDIT_SIGNING_KEY);
-    expect(verify(null, Buffer.from(retentionStatement(run)), createPublicKey(key.publicKeyPem), Buffer.from(run.signature, 'base64'))).toBe(true);
+    expect(
+      verify(
+        null,
+        Buffer.from(retentionStatement(run)),
+        createPublicKey(key.publicKeyPem),
+        Buffer.from(run.signature, 'base64'),
+      ),
+    ).toBe(true);
 
     const report = await integrity();
-    expect(report.body).toMatchObject({ status: 'ok', fromSeq: expired.length + 1, records: young.length + 1, retention: { cutSeq: expired.length } });
+    expect(report.body).toMatchObject({
+      status: 'ok',
+      fromSeq: expired.length + 1,
+      records: young.length + 1,
+      retention: { cutSeq: expired.length },
+    });
   });
 
   it('deletes nothing more while every expired attempt left is behind a younger one in the chain', async () => {
@@ -74,7 +98,11 @@ describe('audit retention (AUDIT_RETENTION_DAYS, default seven years)', () => {
   it('is refused by the database when AUDIT_RETENTION_DAYS is below its floor, and deletes nothing', async () => {
     const config = harness.gate.app.get<symbol, AppConfig>(APP_CONFIG);
     const key = harness.gate.app.get<symbol, AuditSigningKey>(AUDIT_SIGNING_KEY);
-    const shortened = new AuditRetention(harness.gate.database, { ...config, audit: { ...config.audit, retention: { ...config.audit.retention, days: 3 } } }, key);
+    const shortened = new AuditRetention(
+      harness.gate.database,
+      { ...config, audit: { ...config.audit, retention: { ...config.audit.retention, days: 3 } } },
+      key,
+    );
 
     await expect(shortened.runOnce()).rejects.toThrow(/retention refused: .* less than 2557 days ago/);
     expect(await remainingIds()).toEqual(ids([...young, straggler]));
@@ -105,7 +133,12 @@ describe('the retention job (AUDIT_RETENTION_JOB=true)', () => {
   afterAll(() => harness?.close());
 
   it('runs at start-up and logs what it deleted', async () => {
-    const expired = Array.from({ length: 3 }, (_, i) => anAttemptRow({ received_at: daysAgo(RETENTION_DAYS + 100 - i), settled_at: daysAgo(RETENTION_DAYS + 100 - i, 10) }));
+    const expired = Array.from({ length: 3 }, (_, i) =>
+      anAttemptRow({
+        received_at: daysAgo(RETENTION_DAYS + 100 - i),
+        settled_at: daysAgo(RETENTION_DAYS + 100 - i, 10),
+      }),
+    );
     await insertAttemptRows(harness.gate.database.sql, expired);
     await sealNow(harness);
     await harness.gate.app.close();
@@ -115,9 +148,19 @@ describe('the retention job (AUDIT_RETENTION_JOB=true)', () => {
 
     harness.gate = await createGateApp(loadAppConfig(env), createRootLogger('info', sink));
 
-    await expect.poll(() => logs.find((line) => line.includes('audit retention deleted attempts')), { timeout: 5000 }).toBeDefined();
-    const line = JSON.parse(logs.find((candidate) => candidate.includes('audit retention deleted attempts'))!) as Record<string, unknown>;
-    expect(line).toMatchObject({ level: 30, firstSeq: 1, cutSeq: 3, deleted: 3, cutHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    await expect
+      .poll(() => logs.find((line) => line.includes('audit retention deleted attempts')), { timeout: 5000 })
+      .toBeDefined();
+    const line = JSON.parse(
+      logs.find((candidate) => candidate.includes('audit retention deleted attempts'))!,
+    ) as Record<string, unknown>;
+    expect(line).toMatchObject({
+      level: 30,
+      firstSeq: 1,
+      cutSeq: 3,
+      deleted: 3,
+      cutHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(await harness.attemptRows()).toEqual([]);
   });
 });

@@ -32,7 +32,12 @@ describe('GET /v1/audit/summary', () => {
     const start = Date.UTC(2026, 0, 30, 22);
     const outcomes = ['succeeded', 'succeeded', 'succeeded', 'policy_denied', 'ticket_rejected', 'graph_failed'];
     rows = Array.from({ length: 90 }, (_, i) => {
-      const actor = i % 3 === 0 ? { actor_oid: alice.oid, actor_upn: alice.upn } : i % 3 === 1 ? { actor_oid: robot.oid, actor_upn: null, actor_app_id: robot.appId, actor_kind: 'app' } : {};
+      const actor =
+        i % 3 === 0
+          ? { actor_oid: alice.oid, actor_upn: alice.upn }
+          : i % 3 === 1
+            ? { actor_oid: robot.oid, actor_upn: null, actor_app_id: robot.appId, actor_kind: 'app' }
+            : {};
       return anAttemptRow({
         received_at: new Date(start + Math.floor(i / 10) * DAY_MS + (i % 10) * 30 * 60_000),
         outcome: outcomes[i % outcomes.length],
@@ -55,7 +60,12 @@ describe('GET /v1/audit/summary', () => {
 
     expect(response.status, response.text).toBe(200);
     expect(response.body).toMatchObject({ groupBy, from: null, to: null, total: rows.length });
-    expect(response.body.buckets.map(({ key: bucketKey, count }: { key: string | null; count: number }) => ({ key: bucketKey, count }))).toEqual(countBy(rows, key, byKeyOnly));
+    expect(
+      response.body.buckets.map(({ key: bucketKey, count }: { key: string | null; count: number }) => ({
+        key: bucketKey,
+        count,
+      })),
+    ).toEqual(countBy(rows, key, byKeyOnly));
   });
 
   it('labels each actor with the UPN or client app id seen with it', async () => {
@@ -67,12 +77,22 @@ describe('GET /v1/audit/summary', () => {
   it('counts UTC days across a month end, and only within [from, to)', async () => {
     const from = '2026-02-01T00:00:00Z';
     const to = '2026-02-04T00:00:00Z';
-    const inWindow = rows.filter((row) => (row.received_at as Date) >= new Date(from) && (row.received_at as Date) < new Date(to));
+    const inWindow = rows.filter(
+      (row) => (row.received_at as Date) >= new Date(from) && (row.received_at as Date) < new Date(to),
+    );
 
     const response = await summary(readerToken, { groupBy: 'day', from, to });
 
-    expect(response.body).toMatchObject({ from: '2026-02-01T00:00:00.000Z', to: '2026-02-04T00:00:00.000Z', total: inWindow.length });
-    expect(response.body.buckets.map((bucket: { key: string }) => bucket.key)).toEqual(['2026-02-01', '2026-02-02', '2026-02-03']);
+    expect(response.body).toMatchObject({
+      from: '2026-02-01T00:00:00.000Z',
+      to: '2026-02-04T00:00:00.000Z',
+      total: inWindow.length,
+    });
+    expect(response.body.buckets.map((bucket: { key: string }) => bucket.key)).toEqual([
+      '2026-02-01',
+      '2026-02-02',
+      '2026-02-03',
+    ]);
   });
 
   it('defaults to counting by outcome, with the list filters applied', async () => {

@@ -45,18 +45,25 @@ const TOKEN_REFUSALS: TokenRefusal[] = [
   {
     name: 'a token that is not valid yet',
     reason: 'not_yet_valid',
-    authorization: async (issuer) => bearer(await issuer.userToken({ roles: [UNASSIGNER], notBeforeSecondsFromNow: 600 })),
+    authorization: async (issuer) =>
+      bearer(await issuer.userToken({ roles: [UNASSIGNER], notBeforeSecondsFromNow: 600 })),
   },
   {
     name: 'a token for another audience',
     reason: 'wrong_audience',
-    authorization: async (issuer) => bearer(await issuer.userToken({ roles: [UNASSIGNER], audience: 'api://another-app' })),
+    authorization: async (issuer) =>
+      bearer(await issuer.userToken({ roles: [UNASSIGNER], audience: 'api://another-app' })),
   },
   {
     name: 'a token from another issuer',
     reason: 'wrong_issuer',
     authorization: async (issuer) =>
-      bearer(await issuer.userToken({ roles: [UNASSIGNER], issuer: `https://login.microsoftonline.com/${FOREIGN_TENANT_ID}/v2.0` })),
+      bearer(
+        await issuer.userToken({
+          roles: [UNASSIGNER],
+          issuer: `https://login.microsoftonline.com/${FOREIGN_TENANT_ID}/v2.0`,
+        }),
+      ),
   },
   {
     name: 'an unsigned token (alg none)',
@@ -72,7 +79,8 @@ const TOKEN_REFUSALS: TokenRefusal[] = [
   {
     name: 'an RS256 token signed by an untrusted key',
     reason: 'invalid_signature',
-    authorization: async (issuer) => bearer(await issuer.signWithUntrustedKey(issuer.userClaims({ roles: [UNASSIGNER] }))),
+    authorization: async (issuer) =>
+      bearer(await issuer.signWithUntrustedKey(issuer.userClaims({ roles: [UNASSIGNER] }))),
   },
 ];
 
@@ -91,26 +99,33 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account authenticati
   });
   afterAll(() => harness?.close());
 
-  it.each(TOKEN_REFUSALS)('rejects $name with 401, records it and sends nothing to Graph', async ({ reason, authorization }) => {
-    const device = aTeamsRoom();
-    harness.graph.addDevice(device);
-    const header = await authorization(harness.issuer);
+  it.each(TOKEN_REFUSALS)(
+    'rejects $name with 401, records it and sends nothing to Graph',
+    async ({ reason, authorization }) => {
+      const device = aTeamsRoom();
+      harness.graph.addDevice(device);
+      const header = await authorization(harness.issuer);
 
-    const response = await unassign(harness, device.id, header, ticket);
+      const response = await unassign(harness, device.id, header, ticket);
 
-    expectProblem(response, 401, 'UNAUTHENTICATED');
-    expect(response.body.reason).toBe(reason);
-    expect(response.headers['www-authenticate']).toMatch(/^Bearer\b/);
-    const row = await expectRefusalRecorded(harness, response, device.id, { outcome: 'unauthenticated', httpStatus: 401, code: 'UNAUTHENTICATED' });
-    // Claims of a token that did not verify are not evidence of who called.
-    expect(row).toMatchObject({ actor_oid: null, actor_upn: null, actor_kind: null });
-    expect(harness.graph.device(device.id)?.resourceName).toBe(device.resourceName);
-    if (header) {
-      const token = header.replace(/^Bearer /, '');
-      expect(JSON.stringify(row)).not.toContain(token);
-      expect(harness.logs.join('\n')).not.toContain(token);
-    }
-  });
+      expectProblem(response, 401, 'UNAUTHENTICATED');
+      expect(response.body.reason).toBe(reason);
+      expect(response.headers['www-authenticate']).toMatch(/^Bearer\b/);
+      const row = await expectRefusalRecorded(harness, response, device.id, {
+        outcome: 'unauthenticated',
+        httpStatus: 401,
+        code: 'UNAUTHENTICATED',
+      });
+      // Claims of a token that did not verify are not evidence of who called.
+      expect(row).toMatchObject({ actor_oid: null, actor_upn: null, actor_kind: null });
+      expect(harness.graph.device(device.id)?.resourceName).toBe(device.resourceName);
+      if (header) {
+        const token = header.replace(/^Bearer /, '');
+        expect(JSON.stringify(row)).not.toContain(token);
+        expect(harness.logs.join('\n')).not.toContain(token);
+      }
+    },
+  );
 
   it('accepts an app-only (client-credentials) token with the role and records the app as the actor', async () => {
     const device = aTeamsRoom();
@@ -186,9 +201,13 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account authenticati
     expect(ability.can('unassign', subject('AutopilotDevice', { groupTag: 'MTR-EU' }))).toBe(true);
     expect(ability.can('unassign', subject('AutopilotDevice', { groupTag: 'OTHER' }))).toBe(false);
     expect(ability.can('bypass', 'ChangeTicket')).toBe(false);
-    expect(ability.can('read', subject('Attempt', { actorOid: oid, actorTenantId: DEFAULT_ISSUER_TENANT_ID }))).toBe(true);
+    expect(ability.can('read', subject('Attempt', { actorOid: oid, actorTenantId: DEFAULT_ISSUER_TENANT_ID }))).toBe(
+      true,
+    );
     expect(ability.can('read', subject('Attempt', { actorOid: oid, actorTenantId: randomUUID() }))).toBe(false);
-    expect(ability.can('read', subject('Attempt', { actorOid: randomUUID(), actorTenantId: DEFAULT_ISSUER_TENANT_ID }))).toBe(false);
+    expect(
+      ability.can('read', subject('Attempt', { actorOid: randomUUID(), actorTenantId: DEFAULT_ISSUER_TENANT_ID })),
+    ).toBe(false);
     expect(JSON.stringify(response.body.rules)).not.toContain('${user.');
   });
 
@@ -229,7 +248,9 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account with AUTH_AL
   let harness: GateHarness;
   let ticket: string;
   beforeAll(async () => {
-    harness = await GateHarness.start({ env: { AUTH_ALLOWED_TENANTS: `${ANOTHER_ALLOWED_TENANT_ID}, ${DEFAULT_ISSUER_TENANT_ID}` } });
+    harness = await GateHarness.start({
+      env: { AUTH_ALLOWED_TENANTS: `${ANOTHER_ALLOWED_TENANT_ID}, ${DEFAULT_ISSUER_TENANT_ID}` },
+    });
     ticket = await createLocalTicket(harness);
   });
   afterAll(() => harness?.close());
@@ -244,7 +265,11 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account with AUTH_AL
     expectProblem(response, 401, 'UNAUTHENTICATED');
     expect(response.body.reason).toBe('tenant_not_allowed');
     expect(response.headers['www-authenticate']).toMatch(/^Bearer\b/);
-    const row = await expectRefusalRecorded(harness, response, device.id, { outcome: 'unauthenticated', httpStatus: 401, code: 'UNAUTHENTICATED' });
+    const row = await expectRefusalRecorded(harness, response, device.id, {
+      outcome: 'unauthenticated',
+      httpStatus: 401,
+      code: 'UNAUTHENTICATED',
+    });
     expect(row.actor_oid).toBeNull();
   });
 
@@ -257,6 +282,8 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account with AUTH_AL
 
     expect(response.status, response.text).toBe(200);
     expect(graphTrafficFor(harness, device.id).posts).toHaveLength(1);
-    expect(await attemptsFor(harness, device.id)).toMatchObject([{ outcome: 'succeeded', actor_tenant_id: DEFAULT_ISSUER_TENANT_ID }]);
+    expect(await attemptsFor(harness, device.id)).toMatchObject([
+      { outcome: 'succeeded', actor_tenant_id: DEFAULT_ISSUER_TENANT_ID },
+    ]);
   });
 });

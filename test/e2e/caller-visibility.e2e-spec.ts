@@ -24,8 +24,12 @@ describe('what a caller learns about devices and failures', () => {
     return harness.http.get(`/v1/attempts/${attemptId}`).set('authorization', `Bearer ${token}`);
   };
 
-  describe('a device outside the caller\'s scope', () => {
-    const hub = aTeamsRoom({ groupTag: 'SURFACE-HUB', serialNumber: 'HUB-SN-SECRET-0042', displayName: 'BOARDROOM-HUB-SECRET' });
+  describe("a device outside the caller's scope", () => {
+    const hub = aTeamsRoom({
+      groupTag: 'SURFACE-HUB',
+      serialNumber: 'HUB-SN-SECRET-0042',
+      displayName: 'BOARDROOM-HUB-SECRET',
+    });
     const oid = '0c0c0c0c-0000-4000-8000-000000000042';
     let denial: Awaited<ReturnType<typeof unassignV1>>;
     beforeAll(async () => {
@@ -64,10 +68,14 @@ describe('what a caller learns about devices and failures', () => {
 
       expect(list.status, list.text).toBe(200);
       const item = list.body.items.find((candidate: { id: string }) => candidate.id === denial.body.attemptId);
-      expect(item).toMatchObject({ deviceSnapshot: null, decisionReason: 'The policy does not allow you to act on this device.' });
+      expect(item).toMatchObject({
+        deviceSnapshot: null,
+        decisionReason: 'The policy does not allow you to act on this device.',
+      });
       for (const answer of [list, csv, ndjson]) {
         expect(answer.status).toBe(200);
-        for (const attribute of ['SURFACE-HUB', hub.serialNumber, hub.displayName]) expect(answer.text).not.toContain(attribute);
+        for (const attribute of ['SURFACE-HUB', hub.serialNumber, hub.displayName])
+          expect(answer.text).not.toContain(attribute);
       }
       expectProblem(bySerial, 403, 'POLICY_DENIED');
       expectProblem(byGroupTag, 403, 'POLICY_DENIED');
@@ -91,23 +99,34 @@ describe('what a caller learns about devices and failures', () => {
     const oid = '0c0c0c0c-0000-4000-8000-000000000043';
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER], oid });
 
-    const response = await unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+    const response = await unassignV1(harness, device.id, caller, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
 
     expectProblem(response, 502, 'GRAPH_ERROR');
     expect(response.body.graph).toMatchObject({ status: 403, code: 'Forbidden' });
     expect(response.text).not.toContain(GRAPH_SECRET_TEXT);
     const own = await read(response.body.attemptId, [UNASSIGNER], oid);
-    expect(own.body).toMatchObject({ outcome: 'graph_failed', graphStatus: 403, graphErrorCode: 'Forbidden', graphErrorMessage: null });
+    expect(own.body).toMatchObject({
+      outcome: 'graph_failed',
+      graphStatus: 403,
+      graphErrorCode: 'Forbidden',
+      graphErrorMessage: null,
+    });
     const audited = await read(response.body.attemptId, [AUDIT_READER]);
     expect(audited.body.graphErrorMessage).toBe(GRAPH_SECRET_TEXT);
   });
 
-  it('refuses a token from another tenant than the issuer\'s when no tenants are configured', async () => {
+  it("refuses a token from another tenant than the issuer's when no tenants are configured", async () => {
     const device = aTeamsRoom();
     harness.graph.addDevice(device);
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER], tid: '77777777-aaaa-4bbb-8ccc-000000000077' });
 
-    const response = await unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+    const response = await unassignV1(harness, device.id, caller, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
 
     expectProblem(response, 401, 'UNAUTHENTICATED');
     expect(response.body.reason).toBe('tenant_not_allowed');
@@ -130,12 +149,19 @@ describe('two allowed tenants', () => {
     harness.graph.addDevice(device);
     const oid = '0c0c0c0c-0000-4000-8000-000000000044';
     const owner = await harness.issuer.userToken({ roles: [UNASSIGNER], oid });
-    const unassigned = await unassignV1(harness, device.id, owner, { changeTicket: ticket, justification: JUSTIFICATION });
+    const unassigned = await unassignV1(harness, device.id, owner, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
     const namesake = await harness.issuer.userToken({ roles: [UNASSIGNER], oid, tid: otherTenant });
     const ownerAgain = await harness.issuer.userToken({ roles: [UNASSIGNER], oid });
 
-    const response = await harness.http.get(`/v1/attempts/${unassigned.body.attemptId}`).set('authorization', `Bearer ${namesake}`);
-    const ownResponse = await harness.http.get(`/v1/attempts/${unassigned.body.attemptId}`).set('authorization', `Bearer ${ownerAgain}`);
+    const response = await harness.http
+      .get(`/v1/attempts/${unassigned.body.attemptId}`)
+      .set('authorization', `Bearer ${namesake}`);
+    const ownResponse = await harness.http
+      .get(`/v1/attempts/${unassigned.body.attemptId}`)
+      .set('authorization', `Bearer ${ownerAgain}`);
 
     expectProblem(response, 404, 'ATTEMPT_NOT_FOUND');
     expect(ownResponse.status, ownResponse.text).toBe(200);
@@ -150,15 +176,22 @@ describe('a token endpoint refusing the gate', () => {
   });
   afterAll(() => harness?.close());
 
-  it("records the AADSTS text for auditors and tells the caller only that Graph could not be reached", async () => {
+  it('records the AADSTS text for auditors and tells the caller only that Graph could not be reached', async () => {
     const ticket = await createLocalTicket(harness);
     const device = aTeamsRoom();
     harness.graph.addDevice(device);
-    harness.authority.respondNextToken(400, { error: 'invalid_client', error_description: `${AADSTS_TEXT} Trace ID: t`, error_codes: [7000215] });
+    harness.authority.respondNextToken(400, {
+      error: 'invalid_client',
+      error_description: `${AADSTS_TEXT} Trace ID: t`,
+      error_codes: [7000215],
+    });
     const oid = '0c0c0c0c-0000-4000-8000-000000000045';
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER], oid });
 
-    const response = await unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+    const response = await unassignV1(harness, device.id, caller, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
 
     expectProblem(response, 503, 'GRAPH_UNAVAILABLE');
     expect(response.text).not.toContain('AADSTS');

@@ -8,23 +8,40 @@ import type { FakeAutopilotDevice, FakeGraphServer } from '../fakes/fake-graph.s
 import type { FakeServiceNowServer, RecordedServiceNowRequest } from '../fakes/fake-servicenow.server';
 import { GateHarness, SERVICENOW_PASSWORD, SERVICENOW_USER } from '../helpers/gate-harness';
 import { attemptsFor, graphTrafficFor, problemOf, theOnlyAttemptFor } from '../helpers/gate-observations';
-import { SERVICENOW_OAUTH_CLIENT_ID, SERVICENOW_OAUTH_CLIENT_SECRET, startGateWithServiceNowOAuth, type OAuthServiceNowGate } from '../helpers/servicenow-oauth';
+import {
+  SERVICENOW_OAUTH_CLIENT_ID,
+  SERVICENOW_OAUTH_CLIENT_SECRET,
+  startGateWithServiceNowOAuth,
+  type OAuthServiceNowGate,
+} from '../helpers/servicenow-oauth';
 import { createLocalTicket, JUSTIFICATION, UNASSIGNER, unassignV1 } from '../helpers/unassign-calls';
 
 const HOUR_MS = 60 * 60 * 1000;
 const hours = (n: number) => new Date(Date.now() + n * HOUR_MS).toISOString();
 
 /** The shipped policy with requireDeviceInTicket on, so the affected-CI check is exercised too. */
-const POLICY_REQUIRING_DEVICE = readFileSync('config/policy.yaml', 'utf8').replace('requireDeviceInTicket: false', 'requireDeviceInTicket: true');
+const POLICY_REQUIRING_DEVICE = readFileSync('config/policy.yaml', 'utf8').replace(
+  'requireDeviceInTicket: false',
+  'requireDeviceInTicket: true',
+);
 
-async function unassignWithTicket(harness: GateHarness, device: FakeAutopilotDevice, changeTicket: string): Promise<Response> {
+async function unassignWithTicket(
+  harness: GateHarness,
+  device: FakeAutopilotDevice,
+  changeTicket: string,
+): Promise<Response> {
   harness.graph.addDevice(device);
   const caller = await harness.issuer.userToken({ roles: [UNASSIGNER] });
   return unassignV1(harness, device.id, caller, { changeTicket, justification: JUSTIFICATION });
 }
 
 /** A ticket refusal: 422 listing exactly these checks, one attempt with the ticket as read, and no unassign sent. */
-async function expectTicketRejected(harness: GateHarness, response: Response, device: FakeAutopilotDevice, codes: string[]) {
+async function expectTicketRejected(
+  harness: GateHarness,
+  response: Response,
+  device: FakeAutopilotDevice,
+  codes: string[],
+) {
   expect(response.status, response.text).toBe(422);
   expect(response.body).toMatchObject({ ...problemOf('CHANGE_TICKET_REJECTED', 422), outcome: 'ticket_rejected' });
   expect(response.body.reasons.map((reason: { code: string }) => reason.code).sort()).toEqual([...codes].sort());
@@ -45,8 +62,14 @@ function expectNothingForwarded(graph: FakeGraphServer, device: FakeAutopilotDev
   expect(graph.device(device.id)?.resourceName).toBe(device.resourceName);
 }
 
-function tableRequests(serviceNow: FakeServiceNowServer, table: string, sysparmQuery: string): RecordedServiceNowRequest[] {
-  return serviceNow.requests.filter((request) => request.path === `/api/now/table/${table}` && request.query.sysparm_query === sysparmQuery);
+function tableRequests(
+  serviceNow: FakeServiceNowServer,
+  table: string,
+  sysparmQuery: string,
+): RecordedServiceNowRequest[] {
+  return serviceNow.requests.filter(
+    (request) => request.path === `/api/now/table/${table}` && request.query.sysparm_query === sysparmQuery,
+  );
 }
 
 describe('change tickets', () => {
@@ -73,7 +96,11 @@ describe('change tickets', () => {
       expect(graphTrafficFor(harness, device.id).posts).toHaveLength(1);
       const [row] = await attemptsFor(harness, device.id);
       expect(row).toMatchObject({ outcome: 'succeeded', change_ticket: ticket });
-      expect(row.ticket_snapshot).toMatchObject({ number: ticket, source: 'local', affectedCis: [device.serialNumber] });
+      expect(row.ticket_snapshot).toMatchObject({
+        number: ticket,
+        source: 'local',
+        affectedCis: [device.serialNumber],
+      });
     });
 
     it('passes a ticket that lists the device by display name, ignoring case', async () => {
@@ -104,7 +131,12 @@ describe('change tickets', () => {
       const response = await unassignWithTicket(harness, device, ticket);
 
       const row = await expectTicketRejected(harness, response, device, ['TICKET_STATE_NOT_ACCEPTED']);
-      expect(row.ticket_snapshot).toMatchObject({ number: ticket, source: 'local', state: 'Scheduled', approval: 'approved' });
+      expect(row.ticket_snapshot).toMatchObject({
+        number: ticket,
+        source: 'local',
+        state: 'Scheduled',
+        approval: 'approved',
+      });
     });
 
     it('rejects a ticket that is not approved', async () => {
@@ -143,16 +175,30 @@ describe('change tickets', () => {
       const response = await unassignWithTicket(harness, device, ticket);
 
       const row = await expectTicketRejected(harness, response, device, ['DEVICE_NOT_IN_TICKET']);
-      expect(row.ticket_snapshot).toMatchObject({ number: ticket, affectedCis: ['MTR-SN-SOMEONE-ELSE', 'ROOM-ELSEWHERE'] });
+      expect(row.ticket_snapshot).toMatchObject({
+        number: ticket,
+        affectedCis: ['MTR-SN-SOMEONE-ELSE', 'ROOM-ELSEWHERE'],
+      });
     });
 
     it('lists every failed check of a ticket that fails several at once', async () => {
       const device = aTeamsRoom();
-      const ticket = await createLocalTicket(harness, { state: 'Review', approval: 'rejected', plannedStart: hours(-3), plannedEnd: hours(-2), affectedCis: [] });
+      const ticket = await createLocalTicket(harness, {
+        state: 'Review',
+        approval: 'rejected',
+        plannedStart: hours(-3),
+        plannedEnd: hours(-2),
+        affectedCis: [],
+      });
 
       const response = await unassignWithTicket(harness, device, ticket);
 
-      await expectTicketRejected(harness, response, device, ['TICKET_STATE_NOT_ACCEPTED', 'TICKET_NOT_APPROVED', 'TICKET_AFTER_WINDOW', 'DEVICE_NOT_IN_TICKET']);
+      await expectTicketRejected(harness, response, device, [
+        'TICKET_STATE_NOT_ACCEPTED',
+        'TICKET_NOT_APPROVED',
+        'TICKET_AFTER_WINDOW',
+        'DEVICE_NOT_IN_TICKET',
+      ]);
       expect(response.body.detail).toContain(ticket);
       for (const reason of response.body.reasons) expect(reason.detail).toEqual(expect.stringMatching(/\S/));
     });
@@ -167,7 +213,9 @@ describe('change tickets', () => {
 
     it('passes an approved change in Implement inside its window, read through the Table API', async () => {
       const device = aTeamsRoom();
-      const change = harness.serviceNow.addChange(anImplementingChange({ affectedCis: [{ name: device.serialNumber }] }));
+      const change = harness.serviceNow.addChange(
+        anImplementingChange({ affectedCis: [{ name: device.serialNumber }] }),
+      );
 
       const response = await unassignWithTicket(harness, device, change.number);
 
@@ -177,10 +225,18 @@ describe('change tickets', () => {
       const basic = `Basic ${Buffer.from(`${SERVICENOW_USER}:${SERVICENOW_PASSWORD}`).toString('base64')}`;
       const changeQueries = tableRequests(harness.serviceNow, 'change_request', `number=${change.number}`);
       expect(changeQueries).toHaveLength(1);
-      expect(changeQueries[0]).toMatchObject({ method: 'GET', query: { sysparm_display_value: 'all' }, headers: { authorization: basic } });
+      expect(changeQueries[0]).toMatchObject({
+        method: 'GET',
+        query: { sysparm_display_value: 'all' },
+        headers: { authorization: basic },
+      });
       const ciQueries = tableRequests(harness.serviceNow, 'task_ci', `task=${change.sysId}`);
       expect(ciQueries).toHaveLength(1);
-      expect(ciQueries[0]).toMatchObject({ method: 'GET', query: { sysparm_display_value: 'all' }, headers: { authorization: basic } });
+      expect(ciQueries[0]).toMatchObject({
+        method: 'GET',
+        query: { sysparm_display_value: 'all' },
+        headers: { authorization: basic },
+      });
 
       const [row] = await attemptsFor(harness, device.id);
       expect(row).toMatchObject({ outcome: 'succeeded', change_ticket: change.number });
@@ -205,12 +261,19 @@ describe('change tickets', () => {
       const response = await unassignWithTicket(harness, device, change.number);
 
       const row = await expectTicketRejected(harness, response, device, ['TICKET_STATE_NOT_ACCEPTED']);
-      expect(row.ticket_snapshot).toMatchObject({ number: change.number, source: 'servicenow', state: 'Scheduled', stateValue: '-2' });
+      expect(row.ticket_snapshot).toMatchObject({
+        number: change.number,
+        source: 'servicenow',
+        state: 'Scheduled',
+        stateValue: '-2',
+      });
     });
 
     it('rejects a change whose window ended, judged on the UTC values', async () => {
       const device = aTeamsRoom();
-      const change = harness.serviceNow.addChange(anImplementingChange({ startDate: hoursFromNow(-3), endDate: hoursFromNow(-1) }));
+      const change = harness.serviceNow.addChange(
+        anImplementingChange({ startDate: hoursFromNow(-3), endDate: hoursFromNow(-1) }),
+      );
 
       const response = await unassignWithTicket(harness, device, change.number);
 
@@ -229,25 +292,31 @@ describe('change tickets', () => {
     it.each([
       { status: 500, retryAfterSeconds: undefined },
       { status: 429, retryAfterSeconds: 30 },
-    ])('answers 503 TICKET_PROVIDER_UNAVAILABLE and forwards nothing when ServiceNow answers $status', async ({ status, retryAfterSeconds }) => {
-      const device = aTeamsRoom();
-      const change = harness.serviceNow.addChange(anImplementingChange());
-      harness.serviceNow.respondNext({ status, retryAfterSeconds });
+    ])(
+      'answers 503 TICKET_PROVIDER_UNAVAILABLE and forwards nothing when ServiceNow answers $status',
+      async ({ status, retryAfterSeconds }) => {
+        const device = aTeamsRoom();
+        const change = harness.serviceNow.addChange(anImplementingChange());
+        harness.serviceNow.respondNext({ status, retryAfterSeconds });
 
-      const response = await unassignWithTicket(harness, device, change.number);
+        const response = await unassignWithTicket(harness, device, change.number);
 
-      expect(response.status, response.text).toBe(503);
-      expect(response.body).toMatchObject({ ...problemOf('TICKET_PROVIDER_UNAVAILABLE', 503), outcome: 'ticket_unavailable' });
-      expectNothingForwarded(harness.graph, device);
-      expect(tableRequests(harness.serviceNow, 'change_request', `number=${change.number}`)).toHaveLength(1);
-      await theOnlyAttemptFor(harness, device.id, response, {
-        outcome: 'ticket_unavailable',
-        http_status: 503,
-        error_code: 'TICKET_PROVIDER_UNAVAILABLE',
-        decision: 'denied',
-        ticket_snapshot: null,
-      });
-    });
+        expect(response.status, response.text).toBe(503);
+        expect(response.body).toMatchObject({
+          ...problemOf('TICKET_PROVIDER_UNAVAILABLE', 503),
+          outcome: 'ticket_unavailable',
+        });
+        expectNothingForwarded(harness.graph, device);
+        expect(tableRequests(harness.serviceNow, 'change_request', `number=${change.number}`)).toHaveLength(1);
+        await theOnlyAttemptFor(harness, device.id, response, {
+          outcome: 'ticket_unavailable',
+          http_status: 503,
+          error_code: 'TICKET_PROVIDER_UNAVAILABLE',
+          decision: 'denied',
+          ticket_snapshot: null,
+        });
+      },
+    );
   });
 
   describe('ServiceNow provider with OAuth client credentials', () => {
@@ -257,7 +326,8 @@ describe('change tickets', () => {
     });
     afterAll(() => gate?.close());
 
-    const tokenRequests = () => gate.serviceNow.requests.filter((request) => request.method === 'POST' && request.path === '/oauth_token.do');
+    const tokenRequests = () =>
+      gate.serviceNow.requests.filter((request) => request.method === 'POST' && request.path === '/oauth_token.do');
 
     it('reads the change with a Bearer token from /oauth_token.do and reuses it for later lookups', async () => {
       const { harness, serviceNow } = gate;

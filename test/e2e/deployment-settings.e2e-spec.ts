@@ -41,7 +41,9 @@ describe.runIf(process.env.DATABASE_URL)('a locked attempts table (real Postgres
   let harness: GateHarness;
   let locker: Client;
   beforeAll(async () => {
-    harness = await GateHarness.start({ env: { DATABASE_LOCK_TIMEOUT_MS: '300', DATABASE_STATEMENT_TIMEOUT_MS: '1000' } });
+    harness = await GateHarness.start({
+      env: { DATABASE_LOCK_TIMEOUT_MS: '300', DATABASE_STATEMENT_TIMEOUT_MS: '1000' },
+    });
     locker = new Client({ connectionString: harness.database.databaseUrl });
     await locker.connect();
   });
@@ -59,7 +61,10 @@ describe.runIf(process.env.DATABASE_URL)('a locked attempts table (real Postgres
     await locker.query('LOCK TABLE attempts IN ACCESS EXCLUSIVE MODE');
 
     const started = Date.now();
-    const refused = await unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+    const refused = await unassignV1(harness, device.id, caller, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
     const elapsed = Date.now() - started;
     const notReady = await harness.http.get('/health/ready');
     await locker.query('ROLLBACK');

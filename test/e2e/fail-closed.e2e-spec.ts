@@ -29,12 +29,20 @@ describe('database down means nothing forwarded', () => {
   afterAll(async () => {
     // The gate's own shutdown closes the database again; on PGlite that second close may throw.
     await harness?.gate.app.close().catch(() => undefined);
-    await Promise.all([harness?.graph.close(), harness?.authority.close(), harness?.issuer.close(), harness?.serviceNow.close()]);
+    await Promise.all([
+      harness?.graph.close(),
+      harness?.authority.close(),
+      harness?.issuer.close(),
+      harness?.serviceNow.close(),
+    ]);
     await harness?.database.drop();
   });
 
   it('answers 503 AUDIT_UNAVAILABLE to a valid unassign and sends Graph nothing, not even the read', async () => {
-    const response = await unassignV1(harness, device.id, unassigner, { changeTicket: ticket, justification: JUSTIFICATION });
+    const response = await unassignV1(harness, device.id, unassigner, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
 
     expect(response.status, response.text).toBe(503);
     expect(response.body).toMatchObject(problemOf('AUDIT_UNAVAILABLE', 503));
@@ -47,14 +55,19 @@ describe('database down means nothing forwarded', () => {
 
   it('answers 503 through the Graph facade too, without an attempt id', async () => {
     const response = await harness.http
-      .post(`/graph/beta/deviceManagement/windowsAutopilotDeviceIdentities/${device.id}/unassignResourceAccountFromDevice`)
+      .post(
+        `/graph/beta/deviceManagement/windowsAutopilotDeviceIdentities/${device.id}/unassignResourceAccountFromDevice`,
+      )
       .set('authorization', `Bearer ${unassigner}`)
       .set('x-change-ticket', ticket)
       .set('x-justification', JUSTIFICATION)
       .send();
 
     expect(response.status, response.text).toBe(503);
-    expect(response.body.error).toMatchObject({ code: 'ServiceNotAvailable', innerError: { gateCode: 'AUDIT_UNAVAILABLE' } });
+    expect(response.body.error).toMatchObject({
+      code: 'ServiceNotAvailable',
+      innerError: { gateCode: 'AUDIT_UNAVAILABLE' },
+    });
     expect(response.body.error.innerError).not.toHaveProperty('attemptId');
     expect(harness.graph.requests).toHaveLength(graphRequestsBeforeOutage);
   });
@@ -63,7 +76,10 @@ describe('database down means nothing forwarded', () => {
     const reader = await harness.issuer.userToken({ roles: ['Audit.Reader'] });
 
     const denied = await unassignV1(harness, device.id, reader, { changeTicket: ticket, justification: JUSTIFICATION });
-    const unauthenticated = await unassignV1(harness, device.id, undefined, { changeTicket: ticket, justification: JUSTIFICATION });
+    const unauthenticated = await unassignV1(harness, device.id, undefined, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
 
     for (const response of [denied, unauthenticated]) {
       expect(response.status, response.text).toBe(503);
@@ -79,7 +95,11 @@ describe('no secret leaves the gate', () => {
   beforeAll(async () => {
     // One try per Graph call: the refused token must reach the caller as such, not be retried away. Every line the
     // gate can write is captured, down to trace.
-    harness = await GateHarness.start({ ticketProvider: 'servicenow', env: { GRAPH_MAX_TRIES: '1' }, logLevel: 'trace' });
+    harness = await GateHarness.start({
+      ticketProvider: 'servicenow',
+      env: { GRAPH_MAX_TRIES: '1' },
+      logLevel: 'trace',
+    });
   });
   afterAll(() => harness?.close());
 
@@ -121,7 +141,9 @@ describe('no secret leaves the gate', () => {
     expect((await unassign(aDevice(), wrongAudience)).status).toBe(401);
     expect((await unassign(aDevice(), expired)).status).toBe(401);
     const facade = await harness.http
-      .post(`/graph/beta/deviceManagement/windowsAutopilotDeviceIdentities/${aDevice().id}/unassignResourceAccountFromDevice`)
+      .post(
+        `/graph/beta/deviceManagement/windowsAutopilotDeviceIdentities/${aDevice().id}/unassignResourceAccountFromDevice`,
+      )
       .set('authorization', `Bearer ${unassigner}`)
       .set('x-change-ticket', aChange())
       .set('x-justification', JUSTIFICATION)
@@ -129,17 +151,29 @@ describe('no secret leaves the gate', () => {
       .send();
     expect(facade.status, facade.text).toBe(204);
     responses.push(facade);
-    const recorded = await harness.http.get(`/v1/attempts/${succeeded.body.attemptId}`).set('authorization', `Bearer ${reader}`);
+    const recorded = await harness.http
+      .get(`/v1/attempts/${succeeded.body.attemptId}`)
+      .set('authorization', `Bearer ${reader}`);
     expect(recorded.status).toBe(200);
     responses.push(recorded);
     responses.push(await harness.http.get('/v1/me').set('authorization', `Bearer ${unassigner}`).set('cookie', cookie));
-    responses.push(await harness.http.get('/v1/me').set('authorization', `Basic ${Buffer.from('someone:their-password').toString('base64')}`));
+    responses.push(
+      await harness.http
+        .get('/v1/me')
+        .set('authorization', `Basic ${Buffer.from('someone:their-password').toString('base64')}`),
+    );
 
     // The secrets really were in play: Graph got issued tokens, ServiceNow got the basic credentials.
     expect(harness.authority.issuedTokens.length).toBeGreaterThan(0);
-    expect(harness.graph.unassignRequests.some((request) => request.headers.authorization === `Bearer ${harness.authority.issuedTokens[0]}`)).toBe(true);
+    expect(
+      harness.graph.unassignRequests.some(
+        (request) => request.headers.authorization === `Bearer ${harness.authority.issuedTokens[0]}`,
+      ),
+    ).toBe(true);
     const basicCredentials = Buffer.from(`${SERVICENOW_USER}:${SERVICENOW_PASSWORD}`).toString('base64');
-    expect(harness.serviceNow.requests.some((request) => request.headers.authorization === `Basic ${basicCredentials}`)).toBe(true);
+    expect(
+      harness.serviceNow.requests.some((request) => request.headers.authorization === `Basic ${basicCredentials}`),
+    ).toBe(true);
 
     const rows = await harness.attemptRows();
     expect(rows.length).toBeGreaterThanOrEqual(8);

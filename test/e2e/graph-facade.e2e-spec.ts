@@ -9,7 +9,8 @@ import { createLocalTicket, JUSTIFICATION, UNASSIGNER } from '../helpers/unassig
 
 const DEVICES = '/graph/beta/deviceManagement/windowsAutopilotDeviceIdentities';
 const byDevice = (id: string) => `${DEVICES}/${id}/unassignResourceAccountFromDevice`;
-const byProfileAssignment = (id: string) => `${DEVICES}/${id}/deploymentProfile/assignedDevices/${id}/unassignResourceAccountFromDevice`;
+const byProfileAssignment = (id: string) =>
+  `${DEVICES}/${id}/deploymentProfile/assignedDevices/${id}/unassignResourceAccountFromDevice`;
 
 interface FacadeCall {
   token?: string;
@@ -48,13 +49,22 @@ describe('Graph-compatible facade', () => {
   function expectGraphIds(response: Response, deviceId: string, clientRequestId: string) {
     const latestGraphAnswer = graphTrafficFor(harness, deviceId).all.at(-1);
     expect(response.headers['x-request-id']).toEqual(expect.stringMatching(/\S/));
-    expect(response.headers['request-id']).toBe(latestGraphAnswer?.answeredRequestId ?? response.headers['x-request-id']);
+    expect(response.headers['request-id']).toBe(
+      latestGraphAnswer?.answeredRequestId ?? response.headers['x-request-id'],
+    );
     expect(response.headers['client-request-id']).toBe(clientRequestId);
     if (latestGraphAnswer) expect(latestGraphAnswer.headers['client-request-id']).toBe(clientRequestId);
   }
 
   /** Graph's error shape with the gate's additions: code, message, innerError with ids, zone-less date, attemptId, gateCode. */
-  function expectGraphShapedError(response: Response, status: number, graphCode: string, gateCode: string, deviceId: string, clientRequestId: string) {
+  function expectGraphShapedError(
+    response: Response,
+    status: number,
+    graphCode: string,
+    gateCode: string,
+    deviceId: string,
+    clientRequestId: string,
+  ) {
     expect(response.status, response.text).toBe(status);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     expectGraphIds(response, deviceId, clientRequestId);
@@ -79,7 +89,12 @@ describe('Graph-compatible facade', () => {
       const caller = await harness.issuer.userToken({ roles: [UNASSIGNER] });
       const clientRequestId = randomUUID();
 
-      const response = await facadePost(pathFor(device.id), { token: caller, changeTicket, justification: JUSTIFICATION, clientRequestId });
+      const response = await facadePost(pathFor(device.id), {
+        token: caller,
+        changeTicket,
+        justification: JUSTIFICATION,
+        clientRequestId,
+      });
 
       expect(response.status, response.text).toBe(204);
       expect(response.text).toBe('');
@@ -87,7 +102,9 @@ describe('Graph-compatible facade', () => {
       expect(traffic.posts).toHaveLength(1);
       expect(traffic.posts[0].path).toBe(canonicalUnassignPath(device.id));
       // A Graph SDK's own client-request-id reaches Graph on every call, as if it had called Graph itself.
-      expect(traffic.all.map((call) => call.headers['client-request-id'])).toEqual(traffic.all.map(() => clientRequestId));
+      expect(traffic.all.map((call) => call.headers['client-request-id'])).toEqual(
+        traffic.all.map(() => clientRequestId),
+      );
       expect(response.headers['request-id']).toBe(traffic.posts[0].answeredRequestId);
       expect(response.headers['x-request-id']).not.toBe(response.headers['request-id']);
       expectGraphIds(response, device.id, clientRequestId);
@@ -117,7 +134,12 @@ describe('Graph-compatible facade', () => {
     const { device, changeTicket } = await aRoomWithTicket();
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER] });
 
-    const response = await facadePost(byDevice(device.id), { token: caller, changeTicket, justification: JUSTIFICATION, clientRequestId });
+    const response = await facadePost(byDevice(device.id), {
+      token: caller,
+      changeTicket,
+      justification: JUSTIFICATION,
+      clientRequestId,
+    });
 
     expect(response.status).toBe(204);
     const sentToGraph = graphTrafficFor(harness, device.id).posts[0].headers['client-request-id'];
@@ -136,7 +158,13 @@ describe('Graph-compatible facade', () => {
     const send = () =>
       harness.http
         .post(byDevice(device.id))
-        .set({ authorization: `Bearer ${caller}`, 'x-change-ticket': changeTicket, 'x-justification': JUSTIFICATION, 'client-request-id': clientRequestId, 'idempotency-key': idempotencyKey })
+        .set({
+          authorization: `Bearer ${caller}`,
+          'x-change-ticket': changeTicket,
+          'x-justification': JUSTIFICATION,
+          'client-request-id': clientRequestId,
+          'idempotency-key': idempotencyKey,
+        })
         .send();
 
     const first = await send();
@@ -155,14 +183,31 @@ describe('Graph-compatible facade', () => {
     const { device, changeTicket } = await aRoomWithTicket();
     const clientRequestId = randomUUID();
 
-    const response = await facadePost(byDevice(device.id), { changeTicket, justification: JUSTIFICATION, clientRequestId });
+    const response = await facadePost(byDevice(device.id), {
+      changeTicket,
+      justification: JUSTIFICATION,
+      clientRequestId,
+    });
 
-    const error = expectGraphShapedError(response, 401, 'InvalidAuthenticationToken', 'UNAUTHENTICATED', device.id, clientRequestId);
+    const error = expectGraphShapedError(
+      response,
+      401,
+      'InvalidAuthenticationToken',
+      'UNAUTHENTICATED',
+      device.id,
+      clientRequestId,
+    );
     expect(response.headers['www-authenticate']).toMatch(/^Bearer\b/);
     expect(graphTrafficFor(harness, device.id).all).toEqual([]);
     const rows = await attemptsFor(harness, device.id);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ id: error.innerError.attemptId, entry_point: 'graph-facade', outcome: 'unauthenticated', http_status: 401, error_code: 'UNAUTHENTICATED' });
+    expect(rows[0]).toMatchObject({
+      id: error.innerError.attemptId,
+      entry_point: 'graph-facade',
+      outcome: 'unauthenticated',
+      http_status: 401,
+      error_code: 'UNAUTHENTICATED',
+    });
   });
 
   it('refuses a caller without an unassign role with a Graph-shaped 403 Forbidden, reading nothing from Graph', async () => {
@@ -170,20 +215,34 @@ describe('Graph-compatible facade', () => {
     const caller = await harness.issuer.userToken({ roles: ['Audit.Reader'] });
     const clientRequestId = randomUUID();
 
-    const response = await facadePost(byDevice(device.id), { token: caller, changeTicket, justification: JUSTIFICATION, clientRequestId });
+    const response = await facadePost(byDevice(device.id), {
+      token: caller,
+      changeTicket,
+      justification: JUSTIFICATION,
+      clientRequestId,
+    });
 
     const error = expectGraphShapedError(response, 403, 'Forbidden', 'POLICY_DENIED', device.id, clientRequestId);
     expect(graphTrafficFor(harness, device.id).all).toEqual([]);
     const [row] = await attemptsFor(harness, device.id);
-    expect(row).toMatchObject({ id: error.innerError.attemptId, entry_point: 'graph-facade', outcome: 'policy_denied' });
+    expect(row).toMatchObject({
+      id: error.innerError.attemptId,
+      entry_point: 'graph-facade',
+      outcome: 'policy_denied',
+    });
   });
 
-  it('refuses a device outside the caller\'s scope through the deployment profile path with 403 Forbidden', async () => {
+  it("refuses a device outside the caller's scope through the deployment profile path with 403 Forbidden", async () => {
     const { device, changeTicket } = await aRoomWithTicket({ groupTag: 'OTHER' });
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER] });
     const clientRequestId = randomUUID();
 
-    const response = await facadePost(byProfileAssignment(device.id), { token: caller, changeTicket, justification: JUSTIFICATION, clientRequestId });
+    const response = await facadePost(byProfileAssignment(device.id), {
+      token: caller,
+      changeTicket,
+      justification: JUSTIFICATION,
+      clientRequestId,
+    });
 
     expectGraphShapedError(response, 403, 'Forbidden', 'POLICY_DENIED', device.id, clientRequestId);
     const traffic = graphTrafficFor(harness, device.id);
@@ -199,10 +258,24 @@ describe('Graph-compatible facade', () => {
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER] });
     const clientRequestId = randomUUID();
 
-    const response = await facadePost(byDevice(device.id), { token: caller, changeTicket, justification: JUSTIFICATION, clientRequestId });
+    const response = await facadePost(byDevice(device.id), {
+      token: caller,
+      changeTicket,
+      justification: JUSTIFICATION,
+      clientRequestId,
+    });
 
-    const error = expectGraphShapedError(response, 422, 'ChangeTicketRejected', 'CHANGE_TICKET_REJECTED', device.id, clientRequestId);
-    expect(error.innerError.reasons).toEqual([{ code: 'TICKET_NOT_APPROVED', detail: expect.stringContaining(changeTicket) }]);
+    const error = expectGraphShapedError(
+      response,
+      422,
+      'ChangeTicketRejected',
+      'CHANGE_TICKET_REJECTED',
+      device.id,
+      clientRequestId,
+    );
+    expect(error.innerError.reasons).toEqual([
+      { code: 'TICKET_NOT_APPROVED', detail: expect.stringContaining(changeTicket) },
+    ]);
     expect(graphTrafficFor(harness, device.id).posts).toHaveLength(0);
     const [row] = await attemptsFor(harness, device.id);
     expect(row).toMatchObject({ entry_point: 'graph-facade', outcome: 'ticket_rejected' });
@@ -219,16 +292,26 @@ describe('Graph-compatible facade', () => {
     expect(error.message).toBe('X-Justification: is required');
     expect(graphTrafficFor(harness, device.id).all).toEqual([]);
     const [row] = await attemptsFor(harness, device.id);
-    expect(row).toMatchObject({ id: error.innerError.attemptId, entry_point: 'graph-facade', outcome: 'invalid_request', http_status: 400 });
+    expect(row).toMatchObject({
+      id: error.innerError.attemptId,
+      entry_point: 'graph-facade',
+      outcome: 'invalid_request',
+      http_status: 400,
+    });
   });
 
-  it('passes Graph\'s throttling on as a Graph-shaped 429 TooManyRequests with Retry-After', async () => {
+  it("passes Graph's throttling on as a Graph-shaped 429 TooManyRequests with Retry-After", async () => {
     const { device, changeTicket } = await aRoomWithTicket();
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER] });
     const clientRequestId = randomUUID();
     harness.graph.respondNext('unassign', { status: 429, headers: { 'Retry-After': '7' } });
 
-    const response = await facadePost(byDevice(device.id), { token: caller, changeTicket, justification: JUSTIFICATION, clientRequestId });
+    const response = await facadePost(byDevice(device.id), {
+      token: caller,
+      changeTicket,
+      justification: JUSTIFICATION,
+      clientRequestId,
+    });
 
     expectGraphShapedError(response, 429, 'TooManyRequests', 'RATE_LIMITED', device.id, clientRequestId);
     expect(response.headers['retry-after']).toBe('7');

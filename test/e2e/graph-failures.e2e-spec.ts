@@ -11,7 +11,10 @@ const NOT_AUTHORIZED = 'Application is not authorized to perform this operation.
  * One unassign with Graph's answers scripted: returns the response, the one attempt row it left and what
  * Graph received about the device.
  */
-async function unassignWith(harness: GateHarness, script: { read?: ScriptedGraphResponse; unassign?: ScriptedGraphResponse; reconcile?: ScriptedGraphResponse } = {}) {
+async function unassignWith(
+  harness: GateHarness,
+  script: { read?: ScriptedGraphResponse; unassign?: ScriptedGraphResponse; reconcile?: ScriptedGraphResponse } = {},
+) {
   const device = aTeamsRoom();
   harness.graph.addDevice(device);
   const ticket = await createLocalTicket(harness);
@@ -52,13 +55,22 @@ describe('Graph failures on an unassign', () => {
   afterAll(() => harness?.close());
 
   describe('answers to the unassign POST', () => {
-    it('answers 502 GRAPH_ERROR to a 403 and records the human text inside Intune\'s JSON message', async () => {
+    it("answers 502 GRAPH_ERROR to a 403 and records the human text inside Intune's JSON message", async () => {
       const { device, response, row, traffic } = await unassignWith(harness, {
-        unassign: { status: 403, code: 'Forbidden', message: `${NOT_AUTHORIZED} Application must have one of the following scopes: DeviceManagementServiceConfig.ReadWrite.All`, intuneStyleMessage: true },
+        unassign: {
+          status: 403,
+          code: 'Forbidden',
+          message: `${NOT_AUTHORIZED} Application must have one of the following scopes: DeviceManagementServiceConfig.ReadWrite.All`,
+          intuneStyleMessage: true,
+        },
       });
 
       expect(response.status).toBe(502);
-      expect(response.body).toMatchObject({ ...problemOf('GRAPH_ERROR', 502), outcome: 'graph_failed', graph: { status: 403, code: 'Forbidden' } });
+      expect(response.body).toMatchObject({
+        ...problemOf('GRAPH_ERROR', 502),
+        outcome: 'graph_failed',
+        graph: { status: 403, code: 'Forbidden' },
+      });
       expect(traffic.posts).toHaveLength(1);
       expect(traffic.posts[0].path).toBe(canonicalUnassignPath(device.id));
       const sentId = traffic.posts[0].headers['client-request-id'];
@@ -83,15 +95,26 @@ describe('Graph failures on an unassign', () => {
     });
 
     it('records the innermost text of a double-wrapped Intune message answered with 401', async () => {
-      const inner = JSON.stringify({ _version: 3, Message: `${NOT_AUTHORIZED} - Activity ID: x`, CustomApiErrorPhrase: '' }, null, 2);
+      const inner = JSON.stringify(
+        { _version: 3, Message: `${NOT_AUTHORIZED} - Activity ID: x`, CustomApiErrorPhrase: '' },
+        null,
+        2,
+      );
       const wrapped = JSON.stringify({ ErrorCode: 'Forbidden', Message: inner, Target: null });
-      const { response, row } = await unassignWith(harness, { unassign: { status: 401, code: 'UnknownError', message: wrapped } });
+      const { response, row } = await unassignWith(harness, {
+        unassign: { status: 401, code: 'UnknownError', message: wrapped },
+      });
 
       expect(response.status).toBe(502);
-      expect(row).toMatchObject({ outcome: 'graph_failed', graph_status: 401, graph_error_code: 'UnknownError', graph_error_message: `${NOT_AUTHORIZED} - Activity ID: x` });
+      expect(row).toMatchObject({
+        outcome: 'graph_failed',
+        graph_status: 401,
+        graph_error_code: 'UnknownError',
+        graph_error_message: `${NOT_AUTHORIZED} - Activity ID: x`,
+      });
     });
 
-    it('answers 502 GRAPH_ERROR to a 500 and records Graph\'s code and ids', async () => {
+    it("answers 502 GRAPH_ERROR to a 500 and records Graph's code and ids", async () => {
       const { response, row, traffic } = await unassignWith(harness, { unassign: { status: 500 } });
 
       expect(response.status).toBe(502);
@@ -108,22 +131,39 @@ describe('Graph failures on an unassign', () => {
     });
 
     it('answers 503 GRAPH_UNAVAILABLE to a 503 and passes its Retry-After on', async () => {
-      const { response, row, traffic } = await unassignWith(harness, { unassign: { status: 503, headers: { 'Retry-After': '12' } } });
+      const { response, row, traffic } = await unassignWith(harness, {
+        unassign: { status: 503, headers: { 'Retry-After': '12' } },
+      });
 
       expect(response.status).toBe(503);
       expect(response.headers['retry-after']).toBe('12');
-      expect(response.body).toMatchObject({ ...problemOf('GRAPH_UNAVAILABLE', 503), outcome: 'graph_unavailable', retryAfterSeconds: 12 });
+      expect(response.body).toMatchObject({
+        ...problemOf('GRAPH_UNAVAILABLE', 503),
+        outcome: 'graph_unavailable',
+        retryAfterSeconds: 12,
+      });
       expect(traffic.posts).toHaveLength(1);
-      expect(row).toMatchObject({ outcome: 'graph_unavailable', http_status: 503, error_code: 'GRAPH_UNAVAILABLE', graph_status: 503 });
+      expect(row).toMatchObject({
+        outcome: 'graph_unavailable',
+        http_status: 503,
+        error_code: 'GRAPH_UNAVAILABLE',
+        graph_status: 503,
+      });
       expect(row.graph_request_id).toMatch(GUID);
     });
 
-    it('answers 429 RATE_LIMITED with Graph\'s Retry-After of 7 seconds', async () => {
-      const { response, row, traffic } = await unassignWith(harness, { unassign: { status: 429, headers: { 'Retry-After': '7' } } });
+    it("answers 429 RATE_LIMITED with Graph's Retry-After of 7 seconds", async () => {
+      const { response, row, traffic } = await unassignWith(harness, {
+        unassign: { status: 429, headers: { 'Retry-After': '7' } },
+      });
 
       expect(response.status).toBe(429);
       expect(response.headers['retry-after']).toBe('7');
-      expect(response.body).toMatchObject({ ...problemOf('RATE_LIMITED', 429), outcome: 'rate_limited', retryAfterSeconds: 7 });
+      expect(response.body).toMatchObject({
+        ...problemOf('RATE_LIMITED', 429),
+        outcome: 'rate_limited',
+        retryAfterSeconds: 7,
+      });
       expect(traffic.posts).toHaveLength(1);
       expect(row).toMatchObject({
         outcome: 'rate_limited',
@@ -137,7 +177,9 @@ describe('Graph failures on an unassign', () => {
     });
 
     it('rounds a decimal Retry-After up to whole seconds in the header and keeps it exact in the body', async () => {
-      const { response, row } = await unassignWith(harness, { unassign: { status: 429, headers: { 'Retry-After': '2.128' } } });
+      const { response, row } = await unassignWith(harness, {
+        unassign: { status: 429, headers: { 'Retry-After': '2.128' } },
+      });
 
       expect(response.status).toBe(429);
       expect(response.headers['retry-after']).toBe('3');
@@ -155,23 +197,32 @@ describe('Graph failures on an unassign', () => {
     });
 
     it('reads the device back when Graph does not answer the POST within GRAPH_TIMEOUT_MS, and reports the unassign it finds done', async () => {
-      const { device, response, row, traffic } = await unassignWith(harness, { unassign: { status: 204, delayMs: 4000 } });
+      const { device, response, row, traffic } = await unassignWith(harness, {
+        unassign: { status: 204, delayMs: 4000 },
+      });
 
       expect(response.status, response.text).toBe(200);
       expect(traffic.posts).toHaveLength(1);
       expect(traffic.reads).toHaveLength(2);
       expect(harness.graph.device(device.id)?.resourceName).toBe('');
-      expect(row).toMatchObject({ outcome: 'succeeded', reconciled: true, graph_client_request_id: traffic.posts[0].headers['client-request-id'] });
-      expect((row.graph_tries as { operation: string; result: string }[]).map(({ operation, result }) => `${operation}:${result}`)).toEqual([
-        'read:ok',
-        'unassign:timeout',
-        'reconcile:ok',
-      ]);
+      expect(row).toMatchObject({
+        outcome: 'succeeded',
+        reconciled: true,
+        graph_client_request_id: traffic.posts[0].headers['client-request-id'],
+      });
+      expect(
+        (row.graph_tries as { operation: string; result: string }[]).map(
+          ({ operation, result }) => `${operation}:${result}`,
+        ),
+      ).toEqual(['read:ok', 'unassign:timeout', 'reconcile:ok']);
       expect(row.graph_duration_ms as number).toBeGreaterThanOrEqual(1400);
     });
 
     it('records the outcome as unknown when the connection drops after the POST was sent and the device cannot be read back', async () => {
-      const { response, row, traffic } = await unassignWith(harness, { unassign: { status: 204, dropConnection: true }, reconcile: { status: 500 } });
+      const { response, row, traffic } = await unassignWith(harness, {
+        unassign: { status: 204, dropConnection: true },
+        reconcile: { status: 500 },
+      });
 
       expect(response.status).toBe(502);
       expect(response.body).toMatchObject({ ...problemOf('GRAPH_ERROR', 502), outcome: 'unknown' });
@@ -220,7 +271,9 @@ describe('Graph failures on an unassign', () => {
     });
 
     it('answers 429 RATE_LIMITED to a throttled read and never sends the unassign', async () => {
-      const { response, row, traffic } = await unassignWith(harness, { read: { status: 429, headers: { 'Retry-After': '4' } } });
+      const { response, row, traffic } = await unassignWith(harness, {
+        read: { status: 429, headers: { 'Retry-After': '4' } },
+      });
 
       expect(response.status).toBe(429);
       expect(response.headers['retry-after']).toBe('4');
@@ -233,7 +286,11 @@ describe('Graph failures on an unassign', () => {
 
       expect(response.status).toBe(504);
       expect(traffic.posts).toHaveLength(0);
-      expect(row).toMatchObject({ outcome: 'graph_timeout', graph_status: null, graph_client_request_id: traffic.reads[0].headers['client-request-id'] });
+      expect(row).toMatchObject({
+        outcome: 'graph_timeout',
+        graph_status: null,
+        graph_client_request_id: traffic.reads[0].headers['client-request-id'],
+      });
     });
 
     it('answers 503 GRAPH_UNAVAILABLE to a read whose connection drops, since a read changes nothing', async () => {
@@ -254,7 +311,14 @@ async function expectGraphUnavailableWithoutContact(attempt: Awaited<ReturnType<
   expect(response.status, response.text).toBe(503);
   expect(response.body).toMatchObject({ ...problemOf('GRAPH_UNAVAILABLE', 503), outcome: 'graph_unavailable' });
   expect(traffic.all).toEqual([]);
-  expect(row).toMatchObject({ outcome: 'graph_unavailable', http_status: 503, error_code: 'GRAPH_UNAVAILABLE', graph_status: null, graph_request_id: null, device_snapshot: null });
+  expect(row).toMatchObject({
+    outcome: 'graph_unavailable',
+    http_status: 503,
+    error_code: 'GRAPH_UNAVAILABLE',
+    graph_status: null,
+    graph_request_id: null,
+    device_snapshot: null,
+  });
 }
 
 describe('Graph token endpoint refusing the gate', () => {
@@ -268,7 +332,8 @@ describe('Graph token endpoint refusing the gate', () => {
     const tokenRequestsBefore = harness.authority.tokenRequests.length;
     harness.authority.respondNextToken(400, {
       error: 'invalid_client',
-      error_description: 'AADSTS7000215: Invalid client secret provided. Trace ID: t Correlation ID: c Timestamp: 2025-01-01 00:00:00Z',
+      error_description:
+        'AADSTS7000215: Invalid client secret provided. Trace ID: t Correlation ID: c Timestamp: 2025-01-01 00:00:00Z',
       error_codes: [7000215],
     });
 

@@ -27,7 +27,11 @@ describe('one request, one record, even with hostile bytes', () => {
   });
   afterAll(() => harness?.close());
 
-  const unassign = async (deviceId: string, body: Record<string, unknown>, claims: { upn?: string; roles?: string[] } = {}) => {
+  const unassign = async (
+    deviceId: string,
+    body: Record<string, unknown>,
+    claims: { upn?: string; roles?: string[] } = {},
+  ) => {
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER], ...claims });
     return unassignV1(harness, deviceId, caller, body);
   };
@@ -43,7 +47,9 @@ describe('one request, one record, even with hostile bytes', () => {
 
     expectProblem(response, 400, 'INVALID_REQUEST');
     const rows = (await harness.attemptRows()).filter((row) => row.id === response.body.attemptId);
-    expect(rows).toEqual([expect.objectContaining({ outcome: 'invalid_request', device_id: REPLACEMENT, http_status: 400 })]);
+    expect(rows).toEqual([
+      expect.objectContaining({ outcome: 'invalid_request', device_id: REPLACEMENT, http_status: 400 }),
+    ]);
     expect(errorLines(harness)).toHaveLength(before);
   });
 
@@ -51,7 +57,10 @@ describe('one request, one record, even with hostile bytes', () => {
     const device = aTeamsRoom();
     harness.graph.addDevice(device);
 
-    const response = await unassign(device.id, { changeTicket: 'CHG0000001', justification: `${JUSTIFICATION}${character}` });
+    const response = await unassign(device.id, {
+      changeTicket: 'CHG0000001',
+      justification: `${JUSTIFICATION}${character}`,
+    });
 
     expectProblem(response, 400, 'INVALID_REQUEST');
     expect(response.body.errors).toEqual([expect.objectContaining({ path: 'justification' })]);
@@ -66,38 +75,55 @@ describe('one request, one record, even with hostile bytes', () => {
     const upn = `evil${character}@contoso.example`;
     const roles = [UNASSIGNER, `Role${character}`];
 
-    const response = await unassign(device.id, { changeTicket: change.number, justification: JUSTIFICATION }, { upn, roles });
+    const response = await unassign(
+      device.id,
+      { changeTicket: change.number, justification: JUSTIFICATION },
+      { upn, roles },
+    );
 
     expect(response.status, response.text).toBe(200);
-    await theOnlyAttemptFor(harness, device.id, response, { outcome: 'succeeded', actor_upn: stored(upn), actor_roles: roles.map(stored) });
+    await theOnlyAttemptFor(harness, device.id, response, {
+      outcome: 'succeeded',
+      actor_upn: stored(upn),
+      actor_roles: roles.map(stored),
+    });
   });
 
-  it.each(HOSTILE)('settles a forwarded attempt as succeeded when a Graph device field holds %s', async (_, character) => {
-    const device = aTeamsRoom({ displayName: `ROOM${character}-1`, model: `Model${character}` } as never);
-    harness.graph.addDevice(device);
-    const change = harness.serviceNow.addChange(anImplementingChange());
+  it.each(HOSTILE)(
+    'settles a forwarded attempt as succeeded when a Graph device field holds %s',
+    async (_, character) => {
+      const device = aTeamsRoom({ displayName: `ROOM${character}-1`, model: `Model${character}` } as never);
+      harness.graph.addDevice(device);
+      const change = harness.serviceNow.addChange(anImplementingChange());
 
-    const response = await unassign(device.id, { changeTicket: change.number, justification: JUSTIFICATION });
+      const response = await unassign(device.id, { changeTicket: change.number, justification: JUSTIFICATION });
 
-    expect(response.status, response.text).toBe(200);
-    expect(graphTrafficFor(harness, device.id).posts).toHaveLength(1);
-    const row = await theOnlyAttemptFor(harness, device.id, response, { outcome: 'succeeded', graph_status: 204 });
-    expect(row.settled_at).not.toBeNull();
-    expect(row.device_snapshot).toMatchObject({ displayName: stored(device.displayName), model: stored(`Model${character}`) });
-  });
+      expect(response.status, response.text).toBe(200);
+      expect(graphTrafficFor(harness, device.id).posts).toHaveLength(1);
+      const row = await theOnlyAttemptFor(harness, device.id, response, { outcome: 'succeeded', graph_status: 204 });
+      expect(row.settled_at).not.toBeNull();
+      expect(row.device_snapshot).toMatchObject({
+        displayName: stored(device.displayName),
+        model: stored(`Model${character}`),
+      });
+    },
+  );
 
-  it.each(HOSTILE)('settles a forwarded attempt as succeeded when the ServiceNow change holds %s', async (_, character) => {
-    const device = aTeamsRoom();
-    harness.graph.addDevice(device);
-    const shortDescription = `Unassign ${character} rooms`;
-    const change = harness.serviceNow.addChange(anImplementingChange({ shortDescription, stateLabel: `Implement` }));
+  it.each(HOSTILE)(
+    'settles a forwarded attempt as succeeded when the ServiceNow change holds %s',
+    async (_, character) => {
+      const device = aTeamsRoom();
+      harness.graph.addDevice(device);
+      const shortDescription = `Unassign ${character} rooms`;
+      const change = harness.serviceNow.addChange(anImplementingChange({ shortDescription, stateLabel: `Implement` }));
 
-    const response = await unassign(device.id, { changeTicket: change.number, justification: JUSTIFICATION });
+      const response = await unassign(device.id, { changeTicket: change.number, justification: JUSTIFICATION });
 
-    expect(response.status, response.text).toBe(200);
-    const row = await theOnlyAttemptFor(harness, device.id, response, { outcome: 'succeeded' });
-    expect(row.ticket_snapshot).toMatchObject({ shortDescription: stored(shortDescription) });
-  });
+      expect(response.status, response.text).toBe(200);
+      const row = await theOnlyAttemptFor(harness, device.id, response, { outcome: 'succeeded' });
+      expect(row.ticket_snapshot).toMatchObject({ shortDescription: stored(shortDescription) });
+    },
+  );
 
   it('refuses a percent-encoded NUL in X-Justification on the facade, and records the attempt', async () => {
     const device = aTeamsRoom();
@@ -106,7 +132,9 @@ describe('one request, one record, even with hostile bytes', () => {
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER] });
 
     const response = await harness.http
-      .post(`/graph/beta/deviceManagement/windowsAutopilotDeviceIdentities/${device.id}/unassignResourceAccountFromDevice`)
+      .post(
+        `/graph/beta/deviceManagement/windowsAutopilotDeviceIdentities/${device.id}/unassignResourceAccountFromDevice`,
+      )
       .set('authorization', `Bearer ${caller}`)
       .set('x-change-ticket', change.number)
       .set('x-justification', "UTF-8''Room%20decommissioned%00%20today");
@@ -118,8 +146,14 @@ describe('one request, one record, even with hostile bytes', () => {
 
   describe('a ticket system whose answer cannot be read', () => {
     it.each([
-      ['answers 200 with an HTML page', { status: 200, rawBody: { contentType: 'text/html', text: '<html><body>Log in</body></html>' } }],
-      ['answers 200 with JSON that has no result list', { status: 200, rawBody: { contentType: 'application/json', text: '{"result":"busy"}' } }],
+      [
+        'answers 200 with an HTML page',
+        { status: 200, rawBody: { contentType: 'text/html', text: '<html><body>Log in</body></html>' } },
+      ],
+      [
+        'answers 200 with JSON that has no result list',
+        { status: 200, rawBody: { contentType: 'application/json', text: '{"result":"busy"}' } },
+      ],
       ['stalls in the middle of the body', { status: 200, stallMidBody: true }],
     ])('is unavailable, never unknown, when it %s: 503 and nothing forwarded', async (_, scripted) => {
       const device = aTeamsRoom();
@@ -132,11 +166,15 @@ describe('one request, one record, even with hostile bytes', () => {
       expectProblem(response, 503, 'TICKET_PROVIDER_UNAVAILABLE');
       expect(response.body.outcome).toBe('ticket_unavailable');
       expect(graphTrafficFor(harness, device.id).posts).toHaveLength(0);
-      await theOnlyAttemptFor(harness, device.id, response, { outcome: 'ticket_unavailable', http_status: 503, decision: 'denied' });
+      await theOnlyAttemptFor(harness, device.id, response, {
+        outcome: 'ticket_unavailable',
+        http_status: 503,
+        decision: 'denied',
+      });
     });
   });
 
-  it("forwards to the id the caller asked for, and refuses a device whose answer claims another id", async () => {
+  it('forwards to the id the caller asked for, and refuses a device whose answer claims another id', async () => {
     const device = aTeamsRoom({ reportedId: 'other-device/../../../x?y=1#' });
     harness.graph.addDevice(device);
     const change = harness.serviceNow.addChange(anImplementingChange());

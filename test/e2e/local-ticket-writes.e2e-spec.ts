@@ -18,11 +18,18 @@ describe('local change ticket writes', () => {
 
   const put = async (number: string, body: Record<string, unknown>, oid?: string, roles = [ADMIN]) => {
     const token = await harness.issuer.userToken({ roles, oid, upn: 'change.admin@contoso.example' });
-    return harness.http.put(`/v1/change-tickets/${encodeURIComponent(number)}`).set('authorization', `Bearer ${token}`).send(body);
+    return harness.http
+      .put(`/v1/change-tickets/${encodeURIComponent(number)}`)
+      .set('authorization', `Bearer ${token}`)
+      .send(body);
   };
   const changesOf = (number: string) =>
-    harness.gate.database.sql.query<Record<string, unknown>>('SELECT * FROM local_change_ticket_changes WHERE number = $1 ORDER BY changed_at, id', [number]);
-  const ticketsNamed = (number: string) => harness.gate.database.sql.query('SELECT number FROM local_change_tickets WHERE number = $1', [number]);
+    harness.gate.database.sql.query<Record<string, unknown>>(
+      'SELECT * FROM local_change_ticket_changes WHERE number = $1 ORDER BY changed_at, id',
+      [number],
+    );
+  const ticketsNamed = (number: string) =>
+    harness.gate.database.sql.query('SELECT number FROM local_change_tickets WHERE number = $1', [number]);
 
   it('records who wrote the ticket, when, and what it was before and after each write', async () => {
     const number = aTicketNumber();
@@ -33,12 +40,24 @@ describe('local change ticket writes', () => {
     const edited = await put(number, anOpenChange({ state: 'Implement' }), editor);
 
     expect(edited.status, edited.text).toBe(200);
-    expect(edited.body.writtenBy).toEqual([`${DEFAULT_ISSUER_TENANT_ID}/${creator}`, `${DEFAULT_ISSUER_TENANT_ID}/${editor}`]);
+    expect(edited.body.writtenBy).toEqual([
+      `${DEFAULT_ISSUER_TENANT_ID}/${creator}`,
+      `${DEFAULT_ISSUER_TENANT_ID}/${editor}`,
+    ]);
     const changes = await changesOf(number);
     expect(changes).toHaveLength(2);
-    expect(changes[0]).toMatchObject({ actor_oid: creator, actor_tenant_id: DEFAULT_ISSUER_TENANT_ID, actor_upn: 'change.admin@contoso.example', before: null });
+    expect(changes[0]).toMatchObject({
+      actor_oid: creator,
+      actor_tenant_id: DEFAULT_ISSUER_TENANT_ID,
+      actor_upn: 'change.admin@contoso.example',
+      before: null,
+    });
     expect(changes[0].after).toMatchObject({ number, state: 'Scheduled' });
-    expect(changes[1]).toMatchObject({ actor_oid: editor, before: expect.objectContaining({ state: 'Scheduled' }), after: expect.objectContaining({ state: 'Implement' }) });
+    expect(changes[1]).toMatchObject({
+      actor_oid: editor,
+      before: expect.objectContaining({ state: 'Scheduled' }),
+      after: expect.objectContaining({ state: 'Implement' }),
+    });
     expect(changes[1].correlation_id).toEqual(expect.any(String));
   });
 
@@ -76,8 +95,14 @@ describe('local change ticket writes', () => {
       const authorToken = await harness.issuer.userToken({ roles: [ADMIN, UNASSIGNER], oid: author });
       const colleague = await harness.issuer.userToken({ roles: [UNASSIGNER] });
 
-      const refused = await unassignV1(harness, ownDevice.id, authorToken, { changeTicket: number, justification: JUSTIFICATION });
-      const accepted = await unassignV1(harness, otherDevice.id, colleague, { changeTicket: number, justification: JUSTIFICATION });
+      const refused = await unassignV1(harness, ownDevice.id, authorToken, {
+        changeTicket: number,
+        justification: JUSTIFICATION,
+      });
+      const accepted = await unassignV1(harness, otherDevice.id, colleague, {
+        changeTicket: number,
+        justification: JUSTIFICATION,
+      });
 
       expectProblem(refused, 422, 'CHANGE_TICKET_REJECTED');
       expect(refused.body.reasons).toEqual([expect.objectContaining({ code: 'TICKET_WRITTEN_BY_REQUESTER' })]);

@@ -22,7 +22,10 @@ describe('a known path asked with a method it does not have', () => {
 
     expectProblem(response, 405, 'METHOD_NOT_ALLOWED');
     expect(response.headers.allow).toBe('GET, HEAD');
-    expect(response.body).toMatchObject({ allowedMethods: ['GET', 'HEAD'], correlationId: response.headers['x-request-id'] });
+    expect(response.body).toMatchObject({
+      allowedMethods: ['GET', 'HEAD'],
+      correlationId: response.headers['x-request-id'],
+    });
   });
 
   it('answers 405 on the unassign and facade paths, recording no attempt and sending Graph nothing', async () => {
@@ -31,10 +34,16 @@ describe('a known path asked with a method it does not have', () => {
     const token = await harness.issuer.userToken({ roles: [UNASSIGNER] });
     const graphRequestsBefore = harness.graph.requests.length;
 
-    const v1 = await harness.http.put(`/v1/autopilot-devices/${device.id}/unassign-resource-account`).set('authorization', `Bearer ${token}`);
-    const facade = await harness.http.get(`${GRAPH_DEVICES}/${device.id}/unassignResourceAccountFromDevice`).set('authorization', `Bearer ${token}`);
+    const v1 = await harness.http
+      .put(`/v1/autopilot-devices/${device.id}/unassign-resource-account`)
+      .set('authorization', `Bearer ${token}`);
+    const facade = await harness.http
+      .get(`${GRAPH_DEVICES}/${device.id}/unassignResourceAccountFromDevice`)
+      .set('authorization', `Bearer ${token}`);
     const viaProfile = await harness.http
-      .delete(`${GRAPH_DEVICES}/${randomUUID()}/deploymentProfile/assignedDevices/${device.id}/unassignResourceAccountFromDevice`)
+      .delete(
+        `${GRAPH_DEVICES}/${randomUUID()}/deploymentProfile/assignedDevices/${device.id}/unassignResourceAccountFromDevice`,
+      )
       .set('authorization', `Bearer ${token}`);
 
     for (const response of [v1, facade, viaProfile]) {

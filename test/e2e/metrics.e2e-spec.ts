@@ -12,7 +12,8 @@ const FACADE = '/graph/beta/deviceManagement/windowsAutopilotDeviceIdentities';
 
 /** How far each series named moved between two scrapes. */
 function moved(before: Exposition, after: Exposition) {
-  return (name: string, labels: Record<string, string> = {}) => valueOf(after, name, labels) - valueOf(before, name, labels);
+  return (name: string, labels: Record<string, string> = {}) =>
+    valueOf(after, name, labels) - valueOf(before, name, labels);
 }
 
 describe('GET /metrics on METRICS_PORT', () => {
@@ -27,7 +28,10 @@ describe('GET /metrics on METRICS_PORT', () => {
   const aDevice = (overrides: Partial<FakeAutopilotDevice> = {}) => aTeamsRoomIn(harness, overrides);
   // Each call its own caller, so RATE_LIMIT_PER_CALLER only stops the one test that floods.
   const unassign = async (device: FakeAutopilotDevice, oid = randomUUID()) =>
-    unassignV1(harness, device.id, await harness.issuer.userToken({ roles: [UNASSIGNER], oid }), { changeTicket: ticket, justification: JUSTIFICATION });
+    unassignV1(harness, device.id, await harness.issuer.userToken({ roles: [UNASSIGNER], oid }), {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
 
   it('is not served on the API port', async () => {
     const response = await harness.http.get('/metrics');
@@ -75,9 +79,23 @@ describe('GET /metrics on METRICS_PORT', () => {
     const after = await harness.scrapeMetrics();
 
     const delta = moved(before, after);
-    expect(delta('autopilot_gate_attempts_total', { outcome: 'succeeded', entry_point: 'v1', settled_by: 'request' })).toBe(1);
-    expect(delta('autopilot_gate_attempts_total', { outcome: 'policy_denied', entry_point: 'graph-facade', settled_by: 'request' })).toBe(1);
-    expect(delta('autopilot_gate_attempts_total', { outcome: 'succeeded', entry_point: 'graph-facade', settled_by: 'sweeper' })).toBe(1);
+    expect(
+      delta('autopilot_gate_attempts_total', { outcome: 'succeeded', entry_point: 'v1', settled_by: 'request' }),
+    ).toBe(1);
+    expect(
+      delta('autopilot_gate_attempts_total', {
+        outcome: 'policy_denied',
+        entry_point: 'graph-facade',
+        settled_by: 'request',
+      }),
+    ).toBe(1);
+    expect(
+      delta('autopilot_gate_attempts_total', {
+        outcome: 'succeeded',
+        entry_point: 'graph-facade',
+        settled_by: 'sweeper',
+      }),
+    ).toBe(1);
   });
 
   it('times each Graph try by operation and status, and counts retries and the 429s Graph answered', async () => {
@@ -88,9 +106,23 @@ describe('GET /metrics on METRICS_PORT', () => {
     const after = await harness.scrapeMetrics();
 
     const delta = moved(before, after);
-    expect(delta('autopilot_gate_graph_request_duration_seconds_count', { operation: 'read', result: 'error', status: '429' })).toBe(1);
-    expect(delta('autopilot_gate_graph_request_duration_seconds_count', { operation: 'read', result: 'ok', status: '200' })).toBe(1);
-    expect(delta('autopilot_gate_graph_request_duration_seconds_count', { operation: 'unassign', result: 'ok', status: '204' })).toBe(1);
+    expect(
+      delta('autopilot_gate_graph_request_duration_seconds_count', {
+        operation: 'read',
+        result: 'error',
+        status: '429',
+      }),
+    ).toBe(1);
+    expect(
+      delta('autopilot_gate_graph_request_duration_seconds_count', { operation: 'read', result: 'ok', status: '200' }),
+    ).toBe(1);
+    expect(
+      delta('autopilot_gate_graph_request_duration_seconds_count', {
+        operation: 'unassign',
+        result: 'ok',
+        status: '204',
+      }),
+    ).toBe(1);
     expect(delta('autopilot_gate_graph_request_duration_seconds_sum', { operation: 'unassign' })).toBeGreaterThan(0);
     expect(delta('autopilot_gate_graph_retries_total', { operation: 'read' })).toBe(1);
     expect(delta('autopilot_gate_graph_throttled_responses_total', { operation: 'read' })).toBe(1);
@@ -106,8 +138,15 @@ describe('GET /metrics on METRICS_PORT', () => {
     expect(missing.status).toBe(422);
     const after = await harness.scrapeMetrics();
 
-    expect(moved(before, after)('autopilot_gate_ticket_lookup_duration_seconds_count', { provider: 'local', result: 'not_found' })).toBe(1);
-    expect(valueOf(after, 'autopilot_gate_ticket_lookup_duration_seconds_count', { provider: 'local', result: 'found' })).toBeGreaterThan(0);
+    expect(
+      moved(before, after)('autopilot_gate_ticket_lookup_duration_seconds_count', {
+        provider: 'local',
+        result: 'not_found',
+      }),
+    ).toBe(1);
+    expect(
+      valueOf(after, 'autopilot_gate_ticket_lookup_duration_seconds_count', { provider: 'local', result: 'found' }),
+    ).toBeGreaterThan(0);
   });
 
   it("counts the gate's own inbound refusals by reason", async () => {
@@ -135,7 +174,9 @@ describe('GET /metrics on METRICS_PORT', () => {
       expect(valueOf(metrics, 'autopilot_gate_database_pool_connections', { state: 'in_use' })).toBe(1);
       expect(valueOf(metrics, 'autopilot_gate_database_pool_connections', { state: 'idle' })).toBe(0);
     }
-    expect(metrics.samples.some((sample) => sample.name === 'autopilot_gate_database_pool_waiting_requests')).toBe(true);
+    expect(metrics.samples.some((sample) => sample.name === 'autopilot_gate_database_pool_waiting_requests')).toBe(
+      true,
+    );
     expect(valueOf(metrics, 'process_cpu_seconds_total')).toBeGreaterThan(0);
     expect(valueOf(metrics, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
   });
@@ -157,13 +198,22 @@ describe('GET /metrics while Graph is in trouble', () => {
     const device = aTeamsRoomIn(harness);
     harness.graph.respondNext('read', { status: 503 });
 
-    const failed = await unassignV1(harness, device.id, await harness.issuer.userToken({ roles: [UNASSIGNER] }), { changeTicket: ticket, justification: JUSTIFICATION });
+    const failed = await unassignV1(harness, device.id, await harness.issuer.userToken({ roles: [UNASSIGNER] }), {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
     const metrics = await harness.scrapeMetrics();
 
     expect(failed.status).toBe(503);
     expect(valueOf(metrics, 'autopilot_gate_graph_circuit_state', { state: 'open' })).toBe(1);
     expect(valueOf(metrics, 'autopilot_gate_graph_circuit_state', { state: 'closed' })).toBe(0);
-    expect(valueOf(metrics, 'autopilot_gate_graph_request_duration_seconds_count', { operation: 'read', result: 'error', status: '503' })).toBe(1);
+    expect(
+      valueOf(metrics, 'autopilot_gate_graph_request_duration_seconds_count', {
+        operation: 'read',
+        result: 'error',
+        status: '503',
+      }),
+    ).toBe(1);
   });
 });
 
@@ -172,7 +222,10 @@ describe('GET /metrics while the gate paces its calls to Graph', () => {
   let ticket: string;
   beforeAll(async () => {
     // One token, and the next one 1000 s away: the read takes it, the unassign cannot wait that long.
-    harness = await GateHarness.start({ metrics: true, env: { GRAPH_RATE_PER_SECOND: '0.001', GRAPH_RATE_BURST: '1', GRAPH_CALL_DEADLINE_MS: '1000' } });
+    harness = await GateHarness.start({
+      metrics: true,
+      env: { GRAPH_RATE_PER_SECOND: '0.001', GRAPH_RATE_BURST: '1', GRAPH_CALL_DEADLINE_MS: '1000' },
+    });
     ticket = await createLocalTicket(harness);
   });
   afterAll(() => harness?.close());
@@ -181,7 +234,10 @@ describe('GET /metrics while the gate paces its calls to Graph', () => {
     const device = aTeamsRoomIn(harness);
     const before = await harness.scrapeMetrics();
 
-    const paced = await unassignV1(harness, device.id, await harness.issuer.userToken({ roles: [UNASSIGNER] }), { changeTicket: ticket, justification: JUSTIFICATION });
+    const paced = await unassignV1(harness, device.id, await harness.issuer.userToken({ roles: [UNASSIGNER] }), {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
     const after = await harness.scrapeMetrics();
 
     expectProblem(paced, 429, 'RATE_LIMITED');

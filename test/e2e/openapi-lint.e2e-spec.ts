@@ -20,7 +20,10 @@ async function redoclyLint(document: OpenApiDocument): Promise<LintReport> {
   try {
     writeFileSync(path.join(dir, 'openapi.json'), JSON.stringify(document));
     copyFileSync(path.join(projectRoot, 'test', 'openapi', 'redocly.yaml'), path.join(dir, 'redocly.yaml'));
-    copyFileSync(path.join(projectRoot, 'test', 'openapi', 'redocly-lint-ignore.yaml'), path.join(dir, '.redocly.lint-ignore.yaml'));
+    copyFileSync(
+      path.join(projectRoot, 'test', 'openapi', 'redocly-lint-ignore.yaml'),
+      path.join(dir, '.redocly.lint-ignore.yaml'),
+    );
     const args = [REDOCLY_CLI, 'lint', 'openapi.json', '--config', 'redocly.yaml', '--format=json'];
     // No telemetry and no update check: the tests run offline.
     const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' };
@@ -47,7 +50,9 @@ describe('OpenAPI lint', () => {
   afterAll(() => harness?.close());
 
   it("passes redocly's recommended rules with no error and no warning", () => {
-    const problems = report.problems.map((problem) => `${problem.severity} ${problem.ruleId} at ${problem.location[0]?.pointer}: ${problem.message}`);
+    const problems = report.problems.map(
+      (problem) => `${problem.severity} ${problem.ruleId} at ${problem.location[0]?.pointer}: ${problem.message}`,
+    );
 
     expect(problems).toEqual([]);
     expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aTeamsRoom } from '../factories/devices';
 import { GateHarness } from '../helpers/gate-harness';
-import { attemptsFor, canonicalUnassignPath, devicePath, graphTrafficFor, problemOf, theOnlyAttemptFor } from '../helpers/gate-observations';
+import {
+  attemptsFor,
+  canonicalUnassignPath,
+  devicePath,
+  graphTrafficFor,
+  problemOf,
+  theOnlyAttemptFor,
+} from '../helpers/gate-observations';
 import { createLocalTicket, JUSTIFICATION, UNASSIGNER, unassignV1 } from '../helpers/unassign-calls';
 
 const BREAK_GLASS = 'Autopilot.BreakGlass';
@@ -45,7 +52,10 @@ describe('unassign: policy and device checks', () => {
     harness.graph.addDevice(device);
     const caller = await harness.issuer.userToken({ roles: ['Audit.Reader'] });
 
-    const response = await unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+    const response = await unassignV1(harness, device.id, caller, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
 
     expect(response.status).toBe(403);
     expect(response.body).toMatchObject({ ...problemOf('POLICY_DENIED', 403), outcome: 'policy_denied' });
@@ -69,7 +79,10 @@ describe('unassign: policy and device checks', () => {
     harness.graph.addDevice(device);
     const caller = await harness.issuer.userToken();
 
-    const response = await unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+    const response = await unassignV1(harness, device.id, caller, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
 
     expect(response.status).toBe(403);
     expect(response.body.code).toBe('POLICY_DENIED');
@@ -79,12 +92,15 @@ describe('unassign: policy and device checks', () => {
     expect(rows[0]).toMatchObject({ outcome: 'policy_denied', actor_roles: [], device_snapshot: null });
   });
 
-  it('reads a device outside the caller\'s groupTag scope once, forwards nothing and records the device it saw', async () => {
+  it("reads a device outside the caller's groupTag scope once, forwards nothing and records the device it saw", async () => {
     const device = aTeamsRoom({ groupTag: 'OTHER' });
     harness.graph.addDevice(device);
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER] });
 
-    const response = await unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+    const response = await unassignV1(harness, device.id, caller, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
 
     expect(response.status).toBe(403);
     expect(response.body).toMatchObject({ ...problemOf('POLICY_DENIED', 403), attemptId: expect.any(String) });
@@ -95,9 +111,20 @@ describe('unassign: policy and device checks', () => {
     expect(harness.graph.device(device.id)?.resourceName).toBe(device.resourceName);
     const rows = await attemptsFor(harness, device.id);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ id: response.body.attemptId, outcome: 'policy_denied', http_status: 403, error_code: 'POLICY_DENIED', decision: 'denied' });
+    expect(rows[0]).toMatchObject({
+      id: response.body.attemptId,
+      outcome: 'policy_denied',
+      http_status: 403,
+      error_code: 'POLICY_DENIED',
+      decision: 'denied',
+    });
     expect(rows[0].decision_reason).toContain('groupTag OTHER');
-    expect(rows[0].device_snapshot).toMatchObject({ id: device.id, groupTag: 'OTHER', serialNumber: device.serialNumber, resourceName: device.resourceName });
+    expect(rows[0].device_snapshot).toMatchObject({
+      id: device.id,
+      groupTag: 'OTHER',
+      serialNumber: device.serialNumber,
+      resourceName: device.resourceName,
+    });
     // The ticket is never looked at for a device the caller may not touch.
     expect(rows[0].ticket_snapshot).toBeNull();
   });
@@ -106,10 +133,17 @@ describe('unassign: policy and device checks', () => {
     const unknownId = aTeamsRoom().id;
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER] });
 
-    const response = await unassignV1(harness, unknownId, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+    const response = await unassignV1(harness, unknownId, caller, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
 
     expect(response.status).toBe(404);
-    expect(response.body).toMatchObject({ ...problemOf('DEVICE_NOT_FOUND', 404), outcome: 'device_not_found', graph: { status: 404 } });
+    expect(response.body).toMatchObject({
+      ...problemOf('DEVICE_NOT_FOUND', 404),
+      outcome: 'device_not_found',
+      graph: { status: 404 },
+    });
     const traffic = graphTrafficFor(harness, unknownId);
     expect(traffic.reads).toHaveLength(1);
     expect(traffic.posts).toHaveLength(0);
@@ -133,7 +167,10 @@ describe('unassign: policy and device checks', () => {
     harness.graph.addDevice(device);
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER] });
 
-    const response = await unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+    const response = await unassignV1(harness, device.id, caller, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
 
     expect(response.status).toBe(409);
     expect(response.body).toMatchObject({ ...problemOf('NOTHING_TO_UNASSIGN', 409), outcome: 'nothing_to_unassign' });
@@ -142,7 +179,11 @@ describe('unassign: policy and device checks', () => {
     expect(traffic.posts).toHaveLength(0);
     const rows = await attemptsFor(harness, device.id);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ outcome: 'nothing_to_unassign', http_status: 409, error_code: 'NOTHING_TO_UNASSIGN' });
+    expect(rows[0]).toMatchObject({
+      outcome: 'nothing_to_unassign',
+      http_status: 409,
+      error_code: 'NOTHING_TO_UNASSIGN',
+    });
     expect(rows[0].device_snapshot).toMatchObject({ id: device.id, resourceName: '' });
   });
 
@@ -151,7 +192,10 @@ describe('unassign: policy and device checks', () => {
     harness.graph.addDevice(device);
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER] });
 
-    const response = await unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+    const response = await unassignV1(harness, device.id, caller, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
 
     expect(response.status).toBe(409);
     expect(graphTrafficFor(harness, device.id).posts).toHaveLength(0);
@@ -165,7 +209,13 @@ describe('unassign: policy and device checks', () => {
     const response = await unassignV1(harness, device.id, caller, { justification: JUSTIFICATION });
 
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ outcome: 'succeeded', deviceId: device.id, changeTicket: null, breakGlass: true, graph: { status: 204 } });
+    expect(response.body).toMatchObject({
+      outcome: 'succeeded',
+      deviceId: device.id,
+      changeTicket: null,
+      breakGlass: true,
+      graph: { status: 204 },
+    });
     const traffic = graphTrafficFor(harness, device.id);
     expect(traffic.posts).toHaveLength(1);
     expect(traffic.posts[0].path).toBe(canonicalUnassignPath(device.id));
@@ -204,7 +254,10 @@ describe('unassign: policy and device checks', () => {
     harness.graph.addDevice(other);
     const caller = await harness.issuer.userToken({ roles: [LAB_UNASSIGNER] });
 
-    const granted = await unassignV1(harness, allowed.id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+    const granted = await unassignV1(harness, allowed.id, caller, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
     const refused = await unassignV1(harness, other.id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
 
     expect(granted.status).toBe(200);
@@ -217,7 +270,12 @@ describe('unassign: policy and device checks', () => {
     const policyVersion = createHash('sha256').update(POLICY_YAML).digest('hex');
     const [grantedRow] = await attemptsFor(harness, allowed.id);
     const [refusedRow] = await attemptsFor(harness, other.id);
-    expect(grantedRow).toMatchObject({ outcome: 'succeeded', decision: 'allowed', decision_reason: `role ${LAB_UNASSIGNER}`, policy_version: policyVersion });
+    expect(grantedRow).toMatchObject({
+      outcome: 'succeeded',
+      decision: 'allowed',
+      decision_reason: `role ${LAB_UNASSIGNER}`,
+      policy_version: policyVersion,
+    });
     expect(refusedRow).toMatchObject({ outcome: 'policy_denied', decision: 'denied', policy_version: policyVersion });
     expect(refusedRow.device_snapshot).toMatchObject({ serialNumber: 'LAB-SN-0002' });
   });

@@ -45,7 +45,10 @@ describe('the policy means what it says', () => {
       harness.graph.addDevice(device);
       const caller = await harness.issuer.userToken({ roles: [EMERGENCY] });
 
-      const response = await unassignV1(harness, device.id, caller, { changeTicket: 'CHG1000001', justification: JUSTIFICATION });
+      const response = await unassignV1(harness, device.id, caller, {
+        changeTicket: 'CHG1000001',
+        justification: JUSTIFICATION,
+      });
 
       expectProblem(response, 422, 'CHANGE_TICKET_REJECTED');
       expect(response.body.reasons).toEqual([expect.objectContaining({ code: 'TICKET_NOT_FOUND' })]);
@@ -58,12 +61,19 @@ describe('the policy means what it says', () => {
       harness.graph.addDevice(device);
       const caller = await harness.issuer.userToken({ roles: [EMERGENCY] });
 
-      const response = await unassignV1(harness, device.id, caller, { changeTicket: 'CHG9000001', justification: JUSTIFICATION });
+      const response = await unassignV1(harness, device.id, caller, {
+        changeTicket: 'CHG9000001',
+        justification: JUSTIFICATION,
+      });
 
       expect(response.status, response.text).toBe(200);
       expect(response.body).toMatchObject({ outcome: 'succeeded', breakGlass: true, changeTicket: 'CHG9000001' });
       expect(graphTrafficFor(harness, device.id).posts).toHaveLength(1);
-      await theOnlyAttemptFor(harness, device.id, response, { outcome: 'succeeded', break_glass: true, change_ticket: 'CHG9000001' });
+      await theOnlyAttemptFor(harness, device.id, response, {
+        outcome: 'succeeded',
+        break_glass: true,
+        change_ticket: 'CHG9000001',
+      });
     });
 
     it('still requires a ticket: only an unconditional bypass may leave it out', async () => {
@@ -83,10 +93,14 @@ describe('the policy means what it says', () => {
   describe('a write on local tickets limited by a condition on the number', () => {
     const put = async (number: string) => {
       const admin = await harness.issuer.userToken({ roles: [NINES_ADMIN] });
-      return harness.http.put(`/v1/change-tickets/${number}`).set('authorization', `Bearer ${admin}`).send(anOpenChange());
+      return harness.http
+        .put(`/v1/change-tickets/${number}`)
+        .set('authorization', `Bearer ${admin}`)
+        .send(anOpenChange());
     };
     const storedTicket = async (number: string) =>
-      (await harness.gate.database.sql.query('SELECT number FROM local_change_tickets WHERE number = $1', [number])).length;
+      (await harness.gate.database.sql.query('SELECT number FROM local_change_tickets WHERE number = $1', [number]))
+        .length;
 
     it('refuses a ticket outside the condition and stores nothing', async () => {
       const response = await put('CHG1000001');
@@ -115,10 +129,15 @@ describe('the policy means what it says', () => {
     const device = aTeamsRoom();
     harness.graph.addDevice(device);
     const caller = await harness.issuer.userToken({ roles: [UNASSIGN] });
-    const unassigned = await unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+    const unassigned = await unassignV1(harness, device.id, caller, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
     const reader = await harness.issuer.userToken({ roles: [OUTCOME_READER] });
 
-    const response = await harness.http.get(`/v1/attempts/${unassigned.body.attemptId}`).set('authorization', `Bearer ${reader}`);
+    const response = await harness.http
+      .get(`/v1/attempts/${unassigned.body.attemptId}`)
+      .set('authorization', `Bearer ${reader}`);
 
     expect(response.status, response.text).toBe(200);
     expect(response.body).toEqual({ id: unassigned.body.attemptId, outcome: 'succeeded' });
@@ -133,11 +152,17 @@ describe('the policy means what it says', () => {
       harness.graph.addDevice(device);
       const caller = await harness.issuer.userToken({ roles });
 
-      const response = await unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+      const response = await unassignV1(harness, device.id, caller, {
+        changeTicket: ticket,
+        justification: JUSTIFICATION,
+      });
 
       expectProblem(response, 403, 'POLICY_DENIED');
       expect(graphTrafficFor(harness, device.id).posts).toHaveLength(0);
-      const row = await theOnlyAttemptFor(harness, device.id, response, { outcome: 'policy_denied', decision: 'denied' });
+      const row = await theOnlyAttemptFor(harness, device.id, response, {
+        outcome: 'policy_denied',
+        decision: 'denied',
+      });
       expect(row.decision_reason).toContain('US rooms are out of scope');
     });
 
@@ -146,7 +171,10 @@ describe('the policy means what it says', () => {
       harness.graph.addDevice(device);
       const caller = await harness.issuer.userToken({ roles });
 
-      const response = await unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+      const response = await unassignV1(harness, device.id, caller, {
+        changeTicket: ticket,
+        justification: JUSTIFICATION,
+      });
 
       expect(response.status, response.text).toBe(200);
       expect(graphTrafficFor(harness, device.id).posts).toHaveLength(1);
@@ -171,7 +199,10 @@ describe('the policy means what it says', () => {
       harness.graph.addDevice(device);
       const caller = await harness.issuer.userToken({ roles: prototypeRoles });
 
-      const response = await unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+      const response = await unassignV1(harness, device.id, caller, {
+        changeTicket: ticket,
+        justification: JUSTIFICATION,
+      });
 
       expectProblem(response, 403, 'POLICY_DENIED');
       expect(graphTrafficFor(harness, device.id).all).toHaveLength(0);

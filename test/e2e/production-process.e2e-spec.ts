@@ -59,15 +59,30 @@ describe('the gate as production runs it (node dist/main.js)', () => {
       harness.graph.addDevice(device);
       const unassigned = await fetch(`${gate.url}/v1/autopilot-devices/${device.id}/unassign-resource-account`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${await harness.issuer.userToken({ roles: [UNASSIGNER] })}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${await harness.issuer.userToken({ roles: [UNASSIGNER] })}`,
+          'content-type': 'application/json',
+        },
         body: JSON.stringify({ changeTicket: ticket, justification: JUSTIFICATION }),
       });
       expect(unassigned.status).toBe(200);
       const { attemptId } = (await unassigned.json()) as { attemptId: string };
 
       const metrics = parsePrometheusText(await (await fetch(gate.metricsUrl)).text());
-      expect(valueOf(metrics, 'autopilot_gate_attempts_total', { outcome: 'succeeded', entry_point: 'v1', settled_by: 'request' })).toBe(1);
-      expect(valueOf(metrics, 'autopilot_gate_http_requests_total', { method: 'PUT', route: '/v1/change-tickets/:number', status: '200' })).toBe(1);
+      expect(
+        valueOf(metrics, 'autopilot_gate_attempts_total', {
+          outcome: 'succeeded',
+          entry_point: 'v1',
+          settled_by: 'request',
+        }),
+      ).toBe(1);
+      expect(
+        valueOf(metrics, 'autopilot_gate_http_requests_total', {
+          method: 'PUT',
+          route: '/v1/change-tickets/:number',
+          status: '200',
+        }),
+      ).toBe(1);
       expect((await fetch(`${gate.url}/metrics`)).status).toBe(404);
       const elsewhere = Object.values(networkInterfaces())
         .flat()
@@ -79,10 +94,15 @@ describe('the gate as production runs it (node dist/main.js)', () => {
 
       gate.kill('SIGTERM');
       expect(await gate.exited).toEqual({ code: 0, signal: null });
-      const lines = gate.stdout.join('').split('\n').filter((line) => line !== '');
+      const lines = gate.stdout
+        .join('')
+        .split('\n')
+        .filter((line) => line !== '');
       const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(entries.every((entry) => typeof entry.level === 'number' && typeof entry.msg === 'string')).toBe(true);
-      expect(entries.find((entry) => entry.msg === 'autopilot-gate listening')).toMatchObject({ metricsPort: Number(new URL(gate.metricsUrl).port) });
+      expect(entries.find((entry) => entry.msg === 'autopilot-gate listening')).toMatchObject({
+        metricsPort: Number(new URL(gate.metricsUrl).port),
+      });
       expect(entries.filter((entry) => entry.msg === 'request' && entry.attemptId === attemptId)).toHaveLength(1);
       expect(gate.stderr.join('')).toBe('');
     } finally {
@@ -106,13 +126,17 @@ describe('the gate as production runs it (node dist/main.js)', () => {
         }),
     );
     expect([...rows.keys()]).toEqual(Object.keys(environmentSchema.shape));
-    expect(rows.get('DATABASE_URL')).toEqual({ value: 'postgresql://gate:********@127.0.0.1:1/gate?sslmode=disable', source: 'environment' });
+    expect(rows.get('DATABASE_URL')).toEqual({
+      value: 'postgresql://gate:********@127.0.0.1:1/gate?sslmode=disable',
+      source: 'environment',
+    });
     expect(rows.get('AZURE_CLIENT_SECRET')).toEqual({ value: '********', source: 'environment' });
     expect(rows.get('METRICS_PORT')).toEqual({ value: '9100', source: 'environment' });
     expect(rows.get('PORT')).toEqual({ value: '3000', source: 'default' });
     expect(rows.get('GRAPH_MODE')).toEqual({ value: 'live', source: 'derived' });
     expect(rows.get('TICKET_PROVIDER')).toEqual({ value: 'servicenow', source: 'derived' });
-    for (const secret of ['db-password-never-printed', 'azure-secret-never-printed', 'servicenow-secret-never-printed']) expect(run.stdout).not.toContain(secret);
+    for (const secret of ['db-password-never-printed', 'azure-secret-never-printed', 'servicenow-secret-never-printed'])
+      expect(run.stdout).not.toContain(secret);
   });
 
   it('does not even create the embedded database directory for --print-config', async () => {
@@ -137,20 +161,31 @@ describe('the gate as production runs it (node dist/main.js)', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr.split('\n')[0]).toBe('autopilot-gate did not start: Invalid configuration:');
-    expect(namedVariables(run.stderr)).toEqual(['AUTH_ISSUER', 'DATABASE_POOL_MAX', 'GRAPH_BASE_URL', 'SWEEP_STALE_AFTER_MS']);
+    expect(namedVariables(run.stderr)).toEqual([
+      'AUTH_ISSUER',
+      'DATABASE_POOL_MAX',
+      'GRAPH_BASE_URL',
+      'SWEEP_STALE_AFTER_MS',
+    ]);
     expect(run.stderr).not.toContain('secret-never-printed');
   });
 
   it.each([
     ['nothing listens on its port', 'postgresql://gate:db-password-never-printed@127.0.0.1:1/gate', '127.0.0.1:1'],
-    ['its host name does not resolve', 'postgresql://gate:db-password-never-printed@gate-db.invalid:5432/gate', 'gate-db.invalid:5432'],
+    [
+      'its host name does not resolve',
+      'postgresql://gate:db-password-never-printed@gate-db.invalid:5432/gate',
+      'gate-db.invalid:5432',
+    ],
   ])('refuses to start in one line naming the database host when %s', async (_why, databaseUrl, where) => {
     const run = await runGate(mainJs, [], { DATABASE_URL: databaseUrl });
 
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr.endsWith('\n')).toBe(true);
-    expect(run.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^autopilot-gate did not start: cannot connect to the database at /)]);
+    expect(run.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^autopilot-gate did not start: cannot connect to the database at /),
+    ]);
     expect(run.stderr).toContain(`at ${where}: `);
     expect(run.stderr).not.toContain('password-never-printed');
   });
@@ -164,7 +199,8 @@ describe('npm run db:generate (part of every npm start and build)', () => {
       cpSync(path.join(ROOT, 'prisma'), path.join(copy, 'prisma'), { recursive: true });
       cpSync(path.join(ROOT, 'prisma.config.ts'), path.join(copy, 'prisma.config.ts'));
       symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
-      const generate = () => promisify(execFile)(process.execPath, [path.join(copy, 'prisma', 'generate-client.mjs')], { cwd: copy });
+      const generate = () =>
+        promisify(execFile)(process.execPath, [path.join(copy, 'prisma', 'generate-client.mjs')], { cwd: copy });
       const generated = path.join(copy, 'src', 'generated', 'prisma');
       const clientWritten = () => statSync(path.join(generated, 'client.ts')).mtimeMs;
 

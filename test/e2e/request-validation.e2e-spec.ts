@@ -33,10 +33,19 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account request vali
     return harness.http.post(UNASSIGN_PATH(deviceId)).set('authorization', `Bearer ${caller}`);
   }
 
-  async function expectInvalidRequestRecorded(response: Awaited<ReturnType<typeof post>>, deviceId: string, status: number, code: string) {
+  async function expectInvalidRequestRecorded(
+    response: Awaited<ReturnType<typeof post>>,
+    deviceId: string,
+    status: number,
+    code: string,
+  ) {
     expectProblem(response, status, code);
     expect(response.body.attemptId).toEqual(expect.any(String));
-    const row = await expectRefusalRecorded(harness, response, deviceId, { outcome: 'invalid_request', httpStatus: status, code });
+    const row = await expectRefusalRecorded(harness, response, deviceId, {
+      outcome: 'invalid_request',
+      httpStatus: status,
+      code,
+    });
     // The caller was authenticated before the body was judged, so the refusal says who sent it.
     expect(row).toMatchObject({ actor_oid: callerOid, decision_reason: response.body.detail });
     return row;
@@ -57,7 +66,9 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account request vali
     const response = await post(deviceId).send({ changeTicket: 'INC0001234', justification: JUSTIFICATION });
 
     await expectInvalidRequestRecorded(response, deviceId, 400, 'INVALID_REQUEST');
-    expect(response.body.errors).toEqual([{ path: 'changeTicket', message: expect.stringContaining('^CHG[0-9]{7,}$') }]);
+    expect(response.body.errors).toEqual([
+      { path: 'changeTicket', message: expect.stringContaining('^CHG[0-9]{7,}$') },
+    ]);
   });
 
   it('rejects a justification of 9 characters', async () => {
@@ -87,7 +98,9 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account request vali
     const response = await post(deviceId).send({ changeTicket: ticket, justification });
 
     await expectInvalidRequestRecorded(response, deviceId, 400, 'INVALID_REQUEST');
-    expect(response.body.errors).toEqual([{ path: 'justification', message: expect.stringContaining('at least 10 characters') }]);
+    expect(response.body.errors).toEqual([
+      { path: 'justification', message: expect.stringContaining('at least 10 characters') },
+    ]);
   });
 
   it('lists every problem at once: an empty body names both the ticket and the justification', async () => {
@@ -110,7 +123,11 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account request vali
       .send({ changeTicket: 'NOPE', justification: JUSTIFICATION });
 
     expectProblem(response, 400, 'INVALID_REQUEST');
-    expect(response.body.errors.map((error: { path: string }) => error.path)).toEqual(['deviceId', 'Idempotency-Key', 'changeTicket']);
+    expect(response.body.errors.map((error: { path: string }) => error.path)).toEqual([
+      'deviceId',
+      'Idempotency-Key',
+      'changeTicket',
+    ]);
   });
 
   it('rejects a justification of 1001 characters', async () => {
@@ -153,7 +170,9 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account request vali
   it('rejects malformed JSON with 400', async () => {
     const deviceId = anUnassignableDevice();
 
-    const response = await post(deviceId).set('content-type', 'application/json').send(`{"changeTicket": "${ticket}", "justification": `);
+    const response = await post(deviceId)
+      .set('content-type', 'application/json')
+      .send(`{"changeTicket": "${ticket}", "justification": `);
 
     await expectInvalidRequestRecorded(response, deviceId, 400, 'INVALID_REQUEST');
   });
@@ -161,7 +180,11 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account request vali
   it('rejects a body over 16 KiB with 413', async () => {
     const deviceId = anUnassignableDevice();
 
-    const response = await post(deviceId).send({ changeTicket: ticket, justification: JUSTIFICATION, padding: 'x'.repeat(16 * 1024) });
+    const response = await post(deviceId).send({
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+      padding: 'x'.repeat(16 * 1024),
+    });
 
     await expectInvalidRequestRecorded(response, deviceId, 413, 'PAYLOAD_TOO_LARGE');
   });
@@ -169,7 +192,11 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account request vali
   it('refuses a body over 1 MiB with 413 problem+json before the handler', async () => {
     const deviceId = anUnassignableDevice();
 
-    const response = await post(deviceId).send({ changeTicket: ticket, justification: JUSTIFICATION, padding: 'x'.repeat(1024 * 1024) });
+    const response = await post(deviceId).send({
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+      padding: 'x'.repeat(1024 * 1024),
+    });
 
     expectProblem(response, 413, 'PAYLOAD_TOO_LARGE');
     expect(graphTrafficFor(harness, deviceId).all).toEqual([]);
@@ -180,7 +207,9 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account request vali
 
     function facadePost(deviceId: string) {
       return harness.http
-        .post(`/graph/beta/deviceManagement/windowsAutopilotDeviceIdentities/${deviceId}/unassignResourceAccountFromDevice`)
+        .post(
+          `/graph/beta/deviceManagement/windowsAutopilotDeviceIdentities/${deviceId}/unassignResourceAccountFromDevice`,
+        )
         .set('authorization', `Bearer ${caller}`)
         .set('x-change-ticket', ticket);
     }
@@ -205,7 +234,9 @@ describe('POST /v1/autopilot-devices/{id}/unassign-resource-account request vali
 
       expect(response.status, response.text).toBe(400);
       expect(graphTrafficFor(harness, deviceId).all).toEqual([]);
-      expect((await harness.attemptRows()).filter((row) => row.device_id === deviceId)).toEqual([expect.objectContaining({ outcome: 'invalid_request' })]);
+      expect((await harness.attemptRows()).filter((row) => row.device_id === deviceId)).toEqual([
+        expect.objectContaining({ outcome: 'invalid_request' }),
+      ]);
     });
   });
 });

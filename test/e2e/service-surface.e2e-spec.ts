@@ -29,7 +29,13 @@ interface SchemaObject {
 interface OpenApiDocument {
   paths: Record<
     string,
-    Record<string, { parameters?: { name: string; in: string }[]; responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }>
+    Record<
+      string,
+      {
+        parameters?: { name: string; in: string }[];
+        responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+      }
+    >
   >;
   components: { schemas: Record<string, SchemaObject> };
 }
@@ -57,7 +63,12 @@ describe('service surface', () => {
       expect(response.status, response.text).toBe(200);
       expect(response.body).toEqual({
         status: 'ready',
-        database: { kind: harness.database.databaseUrl ? 'postgres' : 'pglite', reachable: true, writable: true, pendingMigrations: [] },
+        database: {
+          kind: harness.database.databaseUrl ? 'postgres' : 'pglite',
+          reachable: true,
+          writable: true,
+          pendingMigrations: [],
+        },
         graph: { circuit: { state: 'closed' } },
       });
     });
@@ -75,14 +86,34 @@ describe('service surface', () => {
       const operation = document.paths['/v1/autopilot-devices/{deviceId}/unassign-resource-account']?.post;
 
       expect(operation).toBeDefined();
-      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403', '404', '409', '413', '415', '422', '429', '502', '503', '504']));
-      expect(operation.responses['403'].content?.['application/problem+json']?.schema?.$ref).toBe('#/components/schemas/ProblemDto');
+      expect(Object.keys(operation.responses)).toEqual(
+        expect.arrayContaining([
+          '200',
+          '400',
+          '401',
+          '403',
+          '404',
+          '409',
+          '413',
+          '415',
+          '422',
+          '429',
+          '502',
+          '503',
+          '504',
+        ]),
+      );
+      expect(operation.responses['403'].content?.['application/problem+json']?.schema?.$ref).toBe(
+        '#/components/schemas/ProblemDto',
+      );
     });
 
     it('documents both Graph facade paths', () => {
       expect(document.paths[`${GRAPH_DEVICES}/{deviceId}/unassignResourceAccountFromDevice`]?.post).toBeDefined();
       expect(
-        document.paths[`${GRAPH_DEVICES}/{profileDeviceId}/deploymentProfile/assignedDevices/{deviceId}/unassignResourceAccountFromDevice`]?.post,
+        document.paths[
+          `${GRAPH_DEVICES}/{profileDeviceId}/deploymentProfile/assignedDevices/{deviceId}/unassignResourceAccountFromDevice`
+        ]?.post,
       ).toBeDefined();
     });
 
@@ -99,9 +130,16 @@ describe('service surface', () => {
       const operation = document.paths[path]?.get;
       const filters = ['from', 'to', 'actor', 'deviceId', 'serialNumber', 'changeTicket', 'outcome', 'entryPoint'];
 
-      expect(operation?.parameters?.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name).sort()).toEqual([...filters, ...own].sort());
+      expect(
+        operation?.parameters
+          ?.filter((parameter) => parameter.in === 'query')
+          .map((parameter) => parameter.name)
+          .sort(),
+      ).toEqual([...filters, ...own].sort());
       expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '403']);
-      expect(operation.responses['400'].content?.['application/problem+json']?.schema?.$ref).toBe('#/components/schemas/ProblemDto');
+      expect(operation.responses['400'].content?.['application/problem+json']?.schema?.$ref).toBe(
+        '#/components/schemas/ProblemDto',
+      );
     });
 
     it('documents the integrity report and the public key', () => {
@@ -109,7 +147,11 @@ describe('service surface', () => {
 
       expect(integrity?.parameters?.map((parameter) => parameter.name).sort()).toEqual(['from', 'to']);
       expect(Object.keys(integrity.responses).sort()).toEqual(['200', '400', '401', '403']);
-      expect(Object.keys(document.paths['/v1/audit/public-key']?.get.responses ?? {}).sort()).toEqual(['200', '401', '403']);
+      expect(Object.keys(document.paths['/v1/audit/public-key']?.get.responses ?? {}).sort()).toEqual([
+        '200',
+        '401',
+        '403',
+      ]);
       expect(document.components.schemas.IntegrityReportDto?.properties).toHaveProperty('firstBreak');
     });
 
@@ -118,7 +160,9 @@ describe('service surface', () => {
 
       expect(problem.required).toEqual(expect.arrayContaining(['type', 'title', 'status', 'detail', 'code']));
       expect(Object.keys(problem.properties)).toContain('attemptId');
-      const codeRef = (problem.properties.code as { allOf?: { $ref: string }[]; $ref?: string }).allOf?.[0]?.$ref ?? problem.properties.code.$ref;
+      const codeRef =
+        (problem.properties.code as { allOf?: { $ref: string }[]; $ref?: string }).allOf?.[0]?.$ref ??
+        problem.properties.code.$ref;
       const codes = document.components.schemas[codeRef!.replace('#/components/schemas/', '')]?.enum;
       expect(codes).toEqual(expect.arrayContaining(ISSUE_PROBLEM_CODES));
     });

@@ -16,7 +16,10 @@ describe('tracing over OTLP/HTTP (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
   let harness: GateHarness;
   beforeAll(async () => {
     receiver = await OtlpReceiverServer.start();
-    harness = await GateHarness.start({ ticketProvider: 'servicenow', env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: 'gate-under-test' } });
+    harness = await GateHarness.start({
+      ticketProvider: 'servicenow',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: 'gate-under-test' },
+    });
   });
   afterAll(async () => {
     await harness?.close();
@@ -29,7 +32,10 @@ describe('tracing over OTLP/HTTP (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
       .post(`/v1/autopilot-devices/${device.id}/unassign-resource-account`)
       .set('authorization', `Bearer ${await harness.issuer.userToken({ roles: [UNASSIGNER] })}`);
     for (const [name, value] of Object.entries(headers)) call.set(name, value);
-    return call.send({ changeTicket: harness.serviceNow.addChange(anImplementingChange()).number, justification: JUSTIFICATION });
+    return call.send({
+      changeTicket: harness.serviceNow.addChange(anImplementingChange()).number,
+      justification: JUSTIFICATION,
+    });
   };
   const serverSpanOf = (spans: ReceivedSpan[], requestId: string) =>
     spans.find((span) => span.kind === SERVER && span.attributes['autopilot_gate.request_id'] === requestId);
@@ -46,18 +52,37 @@ describe('tracing over OTLP/HTTP (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
 
     const root = serverSpanOf(spans, requestId)!;
     expect(root).toMatchObject({ name: UNASSIGN_SPAN, parentSpanId: undefined, serviceName: 'gate-under-test' });
-    expect(root.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.route': '/v1/autopilot-devices/:deviceId/unassign-resource-account', 'http.response.status_code': 200 });
+    expect(root.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'http.route': '/v1/autopilot-devices/:deviceId/unassign-resource-account',
+      'http.response.status_code': 200,
+    });
     const trace = spans.filter((span) => span.traceId === root.traceId);
     const children = trace.filter((span) => span !== root);
-    expect(children.map((span) => span.name).sort()).toEqual(['attempt open', 'attempt settle', 'graph read', 'graph unassign', 'ticket lookup']);
+    expect(children.map((span) => span.name).sort()).toEqual([
+      'attempt open',
+      'attempt settle',
+      'graph read',
+      'graph unassign',
+      'ticket lookup',
+    ]);
     for (const child of children) expect(child.parentSpanId, child.name).toBe(root.spanId);
-    expect(children.find((span) => span.name === 'ticket lookup')!.attributes).toMatchObject({ 'autopilot_gate.ticket.provider': 'servicenow', 'autopilot_gate.ticket.result': 'found' });
+    expect(children.find((span) => span.name === 'ticket lookup')!.attributes).toMatchObject({
+      'autopilot_gate.ticket.provider': 'servicenow',
+      'autopilot_gate.ticket.result': 'found',
+    });
     const graphUnassign = children.find((span) => span.name === 'graph unassign')!;
     expect(graphUnassign).toMatchObject({ kind: CLIENT });
-    expect(graphUnassign.attributes).toMatchObject({ 'http.response.status_code': 204, 'autopilot_gate.graph.client_request_id': requestId, 'autopilot_gate.graph.try': 1 });
+    expect(graphUnassign.attributes).toMatchObject({
+      'http.response.status_code': 204,
+      'autopilot_gate.graph.client_request_id': requestId,
+      'autopilot_gate.graph.try': 1,
+    });
     expect(new Set(receiver.contentTypes)).toEqual(new Set(['application/json']));
     // The log lines of the request name its trace.
-    expect(harness.logLines().find((line) => line.requestId === requestId && line.msg === 'request')).toMatchObject({ traceId: root.traceId });
+    expect(harness.logLines().find((line) => line.requestId === requestId && line.msg === 'request')).toMatchObject({
+      traceId: root.traceId,
+    });
   });
 
   it("continues a caller's W3C trace context", async () => {

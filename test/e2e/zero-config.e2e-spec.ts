@@ -30,9 +30,18 @@ describe('zero-config development mode', () => {
     expect(curl).toContain('npm run --silent token -- --role Autopilot.ResourceAccount.Unassign');
     const url = new URL(/http:\/\/\S+/.exec(curl!)![0]);
     const body = JSON.parse(/-d '(.+)'/.exec(curl!)![1]) as object;
-    const token = await signDevelopmentToken(dataDir, { roles: ['Autopilot.ResourceAccount.Unassign'], kind: 'user', oid: '11111111-1111-4111-8111-111111111111', upn: 'dev@local', expiresInSeconds: 600 });
+    const token = await signDevelopmentToken(dataDir, {
+      roles: ['Autopilot.ResourceAccount.Unassign'],
+      kind: 'user',
+      oid: '11111111-1111-4111-8111-111111111111',
+      upn: 'dev@local',
+      expiresInSeconds: 600,
+    });
 
-    const response = await request(gate.app.getHttpServer()).post(url.pathname).set('authorization', `Bearer ${token}`).send(body);
+    const response = await request(gate.app.getHttpServer())
+      .post(url.pathname)
+      .set('authorization', `Bearer ${token}`)
+      .send(body);
 
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ outcome: 'succeeded', simulated: true, graph: { status: 204 } });

@@ -15,7 +15,8 @@ let counter = 0;
  */
 export function anAttemptRow(overrides: AttemptRow = {}): AttemptRow {
   counter += 1;
-  const receivedAt = (overrides.received_at as Date | undefined) ?? new Date(Date.UTC(2026, 10, 1) + counter * MINUTE_MS);
+  const receivedAt =
+    (overrides.received_at as Date | undefined) ?? new Date(Date.UTC(2026, 10, 1) + counter * MINUTE_MS);
   const deviceId = randomUUID();
   const number = String(counter).padStart(5, '0');
   return {
@@ -37,7 +38,13 @@ export function anAttemptRow(overrides: AttemptRow = {}): AttemptRow {
     client_ip: '10.1.2.3',
     user_agent: 'report-tests/1.0',
     device_id: deviceId,
-    device_snapshot: { id: deviceId, serialNumber: `SN-${number}`, groupTag: 'MTR-EU', displayName: `ROOM-${number}`, resourceName: `room-${number}@contoso.example` },
+    device_snapshot: {
+      id: deviceId,
+      serialNumber: `SN-${number}`,
+      groupTag: 'MTR-EU',
+      displayName: `ROOM-${number}`,
+      resourceName: `room-${number}@contoso.example`,
+    },
     change_ticket: `CHG0${number}`,
     ticket_snapshot: { number: `CHG0${number}`, state: 'Implement', approval: 'approved' },
     justification: 'Room decommissioned, account moves to the new room.',
@@ -62,12 +69,19 @@ export async function insertAttemptRows(sql: SqlExecutor, rows: AttemptRow[]): P
     const chunk = rows.slice(start, start + 100);
     const columns = Object.keys(chunk[0]);
     const values: unknown[] = [];
-    const tuples = chunk.map((row) => `(${columns.map((column) => `$${values.push(jsonParameter(row[column]))}`).join(', ')})`);
-    await sql.query(`INSERT INTO attempts (${columns.map((column) => `"${column}"`).join(', ')}) VALUES ${tuples.join(', ')}`, values);
+    const tuples = chunk.map(
+      (row) => `(${columns.map((column) => `$${values.push(jsonParameter(row[column]))}`).join(', ')})`,
+    );
+    await sql.query(
+      `INSERT INTO attempts (${columns.map((column) => `"${column}"`).join(', ')}) VALUES ${tuples.join(', ')}`,
+      values,
+    );
   }
 }
 
 /** Objects go in as JSON text (jsonb columns); arrays stay arrays (text[] columns). */
 function jsonParameter(value: unknown): unknown {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) ? JSON.stringify(value) : value;
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)
+    ? JSON.stringify(value)
+    : value;
 }

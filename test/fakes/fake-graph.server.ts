@@ -162,7 +162,14 @@ export class FakeGraphServer {
     const path = req.url ?? '/';
     const headers = lowerCaseHeaders(req);
     const requestId = randomUUID();
-    this.requests.push({ method: req.method ?? '', path, headers, body, receivedAt: Date.now(), answeredRequestId: requestId });
+    this.requests.push({
+      method: req.method ?? '',
+      path,
+      headers,
+      body,
+      receivedAt: Date.now(),
+      answeredRequestId: requestId,
+    });
 
     const exchange: Exchange = {
       req,
@@ -198,7 +205,11 @@ export class FakeGraphServer {
     const query = new URL(exchange.path, this.origin).searchParams;
     const filter = CONTAINS_SERIAL.exec(query.get('$filter') ?? '');
     if (!filter) {
-      return this.sendError(exchange, { status: 400, code: 'BadRequest', message: 'Invalid filter clause: only contains(serialNumber, ...) is supported' });
+      return this.sendError(exchange, {
+        status: 400,
+        code: 'BadRequest',
+        message: 'Invalid filter clause: only contains(serialNumber, ...) is supported',
+      });
     }
     const wanted = filter[1].replaceAll("''", "'").toLowerCase();
     const matching = [...this.devices.values()].filter((device) => device.serialNumber.toLowerCase().includes(wanted));

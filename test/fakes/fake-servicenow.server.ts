@@ -146,7 +146,9 @@ export class FakeServiceNowServer {
   /** Makes every issued OAuth token invalid, as if it had expired. */
   /** The work notes written on a change, oldest first. */
   workNotes(changeSysId: string): string[] {
-    return this.tables.sys_journal_field.filter((row) => row.element_id.value === changeSysId && row.element.value === 'work_notes').map((row) => row.value.value);
+    return this.tables.sys_journal_field
+      .filter((row) => row.element_id.value === changeSysId && row.element.value === 'work_notes')
+      .map((row) => row.value.value);
   }
 
   expireAccessTokens(): void {
@@ -204,7 +206,14 @@ export class FakeServiceNowServer {
   }
 
   /** A PATCH of work_notes adds a journal entry, as ServiceNow does; the field itself reads back empty. */
-  private async patch(res: ServerResponse, table: string, sysId: string, body: string, headers: Record<string, string>, scripted?: ScriptedServiceNowResponse): Promise<void> {
+  private async patch(
+    res: ServerResponse,
+    table: string,
+    sysId: string,
+    body: string,
+    headers: Record<string, string>,
+    scripted?: ScriptedServiceNowResponse,
+  ): Promise<void> {
     const row = ownEntry(this.tables, table)?.find((candidate) => candidate.sys_id.value === sysId);
     if (!row) return sendError(res, 404);
     let fields: Record<string, unknown>;

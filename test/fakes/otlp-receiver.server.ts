@@ -65,7 +65,10 @@ export class OtlpReceiverServer {
   async waitFor(predicate: (spans: ReceivedSpan[]) => boolean, timeoutMs = 10_000): Promise<ReceivedSpan[]> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this.spans)) {
-      if (Date.now() > deadline) throw new Error(`the spans expected did not arrive; received: ${this.spans.map((span) => span.name).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the spans expected did not arrive; received: ${this.spans.map((span) => span.name).join(', ')}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     return this.spans;
@@ -80,7 +83,12 @@ export class OtlpReceiverServer {
       const serviceName = flatten(resourceSpans.resource?.attributes)['service.name'];
       for (const scope of resourceSpans.scopeSpans ?? []) {
         for (const span of scope.spans ?? []) {
-          this.spans.push({ ...span, parentSpanId: span.parentSpanId || undefined, serviceName: serviceName as string | undefined, attributes: flatten(span.attributes) });
+          this.spans.push({
+            ...span,
+            parentSpanId: span.parentSpanId || undefined,
+            serviceName: serviceName as string | undefined,
+            attributes: flatten(span.attributes),
+          });
         }
       }
     }
@@ -89,6 +97,12 @@ export class OtlpReceiverServer {
 
 function flatten(attributes: OtlpAttribute[] = []): Record<string, string | number | boolean> {
   return Object.fromEntries(
-    attributes.map(({ key, value }) => [key, value.stringValue ?? value.boolValue ?? value.doubleValue ?? (value.intValue === undefined ? '' : Number(value.intValue))]),
+    attributes.map(({ key, value }) => [
+      key,
+      value.stringValue ??
+        value.boolValue ??
+        value.doubleValue ??
+        (value.intValue === undefined ? '' : Number(value.intValue)),
+    ]),
   );
 }

@@ -9,7 +9,8 @@ export const AUDIT_READER = 'Audit.Reader';
 /** GET an audit route with a bearer token and query parameters (arrays repeat the parameter). */
 export function auditGet(harness: GateHarness, path: string, token: string, query: AuditQuery = {}) {
   const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) for (const item of [value].flat()) search.append(name, String(item));
+  for (const [name, value] of Object.entries(query))
+    for (const item of [value].flat()) search.append(name, String(item));
   const text = search.toString();
   return harness.http.get(`${path}${text ? `?${text}` : ''}`).set('authorization', `Bearer ${token}`);
 }
@@ -17,7 +18,11 @@ export function auditGet(harness: GateHarness, path: string, token: string, quer
 /** Ids newest first, in the order every report uses: received_at, then id, both descending. */
 export function idsNewestFirst(rows: AttemptRow[]): string[] {
   return [...rows]
-    .sort((a, b) => (b.received_at as Date).getTime() - (a.received_at as Date).getTime() || (b.id as string).localeCompare(a.id as string))
+    .sort(
+      (a, b) =>
+        (b.received_at as Date).getTime() - (a.received_at as Date).getTime() ||
+        (b.id as string).localeCompare(a.id as string),
+    )
     .map((row) => row.id as string);
 }
 

@@ -28,12 +28,17 @@ export function chainRows(sql: SqlExecutor, fromSeq = 1): Promise<Record<string,
 
 /** A snapshot of links and attempts from `fromSeq` on, and a way to put them back exactly (rows deleted included). */
 export async function snapshotFrom(harness: GateHarness, fromSeq: number): Promise<() => Promise<void>> {
-  const links = await harness.gate.database.sql.query<Record<string, unknown>>('SELECT * FROM audit_chain WHERE seq >= $1', [fromSeq]);
+  const links = await harness.gate.database.sql.query<Record<string, unknown>>(
+    'SELECT * FROM audit_chain WHERE seq >= $1',
+    [fromSeq],
+  );
   const attempts = await harness.gate.database.sql.query<Record<string, unknown>>(
     'SELECT a.* FROM attempts a JOIN audit_chain c ON c.attempt_id = a.id WHERE c.seq >= $1',
     [fromSeq],
   );
-  const [head] = await harness.gate.database.sql.query<Record<string, unknown>>('SELECT seq, hash FROM audit_chain_head');
+  const [head] = await harness.gate.database.sql.query<Record<string, unknown>>(
+    'SELECT seq, hash FROM audit_chain_head',
+  );
   return () =>
     asSuperuser(harness, async (sql) => {
       await sql.query('DELETE FROM audit_chain WHERE seq >= $1', [fromSeq]);
@@ -50,9 +55,15 @@ async function insertRow(sql: SqlExecutor, table: string, row: Record<string, un
     'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1',
     [table],
   );
-  const json = new Set(types.filter((type) => type.data_type === 'jsonb' || type.data_type === 'json').map((type) => type.column_name));
+  const json = new Set(
+    types.filter((type) => type.data_type === 'jsonb' || type.data_type === 'json').map((type) => type.column_name),
+  );
   // A JSON column's value goes as JSON text (a list too); a Postgres array column's as the list pg turns into an array.
-  const values = columns.map((column) => (json.has(column) && row[column] !== null ? JSON.stringify(row[column]) : row[column]));
-  await sql.query(`INSERT INTO ${table} (${columns.map((column) => `"${column}"`).join(', ')}) VALUES (${columns.map((_, index) => `$${index + 1}`).join(', ')})`, values);
+  const values = columns.map((column) =>
+    json.has(column) && row[column] !== null ? JSON.stringify(row[column]) : row[column],
+  );
+  await sql.query(
+    `INSERT INTO ${table} (${columns.map((column) => `"${column}"`).join(', ')}) VALUES (${columns.map((_, index) => `$${index + 1}`).join(', ')})`,
+    values,
+  );
 }
-

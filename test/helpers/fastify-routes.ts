@@ -21,4 +21,5 @@ export function registeredRoutes(fastify: FastifyInstance): string[] {
 }
 
 /** A documented path in the same form: parameters as `{}`. */
-export const routeShape = (method: string, path: string) => `${method.toUpperCase()} ${path.replace(/\{[^}]+\}/g, '{}')}`;
+export const routeShape = (method: string, path: string) =>
+  `${method.toUpperCase()} ${path.replace(/\{[^}]+\}/g, '{}')}`;

@@ -64,7 +64,9 @@ export class GateHarness {
   /** The fakes and the database, without the gate: for a test that puts something between them first. */
   static async prepare(): Promise<GateHarness> {
     const authority = await FakeAuthorityServer.start({ clients: { [GRAPH_CLIENT_ID]: GRAPH_CLIENT_SECRET } });
-    const graph = await FakeGraphServer.start({ isValidAccessToken: (token) => authority.issuedTokens.includes(token) });
+    const graph = await FakeGraphServer.start({
+      isValidAccessToken: (token) => authority.issuedTokens.includes(token),
+    });
     const issuer = await JwksIssuerServer.start({ audience: GATE_AUDIENCE });
     const serviceNow = await FakeServiceNowServer.start({ username: SERVICENOW_USER, password: SERVICENOW_PASSWORD });
     const harness = new GateHarness(graph, authority, issuer, serviceNow);
@@ -73,7 +75,10 @@ export class GateHarness {
   }
 
   async boot(options: HarnessOptions = {}): Promise<void> {
-    this.gate = await createGateApp(loadAppConfig(this.environment(options)), this.captureLogs(options.logLevel ?? 'info'));
+    this.gate = await createGateApp(
+      loadAppConfig(this.environment(options)),
+      this.captureLogs(options.logLevel ?? 'info'),
+    );
     if (options.metrics) this.metricsPort = await this.gate.app.get(MetricsEndpoint).listen('127.0.0.1', 0);
   }
 
@@ -87,7 +92,9 @@ export class GateHarness {
 
   /** The captured log lines, parsed. */
   logLines(): Record<string, unknown>[] {
-    return this.logs.flatMap((chunk) => chunk.split('\n').filter(Boolean)).map((line) => JSON.parse(line) as Record<string, unknown>);
+    return this.logs
+      .flatMap((chunk) => chunk.split('\n').filter(Boolean))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
   }
 
   get http(): TestAgent {
@@ -118,7 +125,12 @@ export class GateHarness {
       DATA_DIR: this.database.dataDir,
       ...(this.database.databaseUrl ? { DATABASE_URL: this.database.databaseUrl, DATABASE_POOL_MAX: '4' } : {}),
       ...(options.ticketProvider === 'servicenow'
-        ? { SERVICENOW_INSTANCE_URL: this.serviceNow.instanceUrl, SERVICENOW_USERNAME: SERVICENOW_USER, SERVICENOW_PASSWORD: SERVICENOW_PASSWORD, SERVICENOW_TIMEOUT_MS: '2500' }
+        ? {
+            SERVICENOW_INSTANCE_URL: this.serviceNow.instanceUrl,
+            SERVICENOW_USERNAME: SERVICENOW_USER,
+            SERVICENOW_PASSWORD: SERVICENOW_PASSWORD,
+            SERVICENOW_TIMEOUT_MS: '2500',
+          }
         : {}),
       ...options.env,
     };

@@ -16,7 +16,10 @@ export async function attemptsFor(harness: GateHarness, deviceId: string): Promi
 }
 
 /** What the fake Graph received about one device: its pre-flight reads and its unassign POSTs. */
-export function graphTrafficFor(harness: GateHarness, deviceId: string): { all: RecordedGraphRequest[]; reads: RecordedGraphRequest[]; posts: RecordedGraphRequest[] } {
+export function graphTrafficFor(
+  harness: GateHarness,
+  deviceId: string,
+): { all: RecordedGraphRequest[]; reads: RecordedGraphRequest[]; posts: RecordedGraphRequest[] } {
   const all = harness.graph.requests.filter((request) => request.path.toLowerCase().includes(deviceId.toLowerCase()));
   return {
     all,

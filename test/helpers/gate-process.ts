@@ -15,7 +15,11 @@ export async function buildGate(): Promise<string> {
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   // Its own build record: the project's dist/.tsbuildinfo would make tsc think this output is already there.
   const buildRecord = path.join(BUILD_DIR, '.tsbuildinfo');
-  await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR, '--tsBuildInfoFile', buildRecord], { cwd: ROOT });
+  await promisify(execFile)(
+    process.execPath,
+    [tsc, '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR, '--tsBuildInfoFile', buildRecord],
+    { cwd: ROOT },
+  );
   return path.join(BUILD_DIR, 'main.js');
 }
 
@@ -31,8 +35,17 @@ export interface ProcessRun {
 }
 
 /** Runs `node main.js args` to its end, as an operator would with `--print-config` or a wrong configuration. */
-export async function runGate(mainJs: string, args: string[], env: Record<string, string>, timeoutMs = 20_000): Promise<ProcessRun> {
-  const child = spawn(process.execPath, [mainJs, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runGate(
+  mainJs: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<ProcessRun> {
+  const child = spawn(process.execPath, [mainJs, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const stdout: string[] = [];
   const stderr: string[] = [];
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk.toString()));
@@ -55,8 +68,14 @@ export class GateProcess {
     readonly url: string,
     readonly metricsUrl: string,
   ) {
-    this.exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
-    for (const [stream, own] of [[child.stdout!, this.stdout], [child.stderr!, this.stderr]] as const) {
+    this.exited = once(child, 'exit').then(([code, signal]) => ({
+      code: code as number | null,
+      signal: signal as NodeJS.Signals | null,
+    }));
+    for (const [stream, own] of [
+      [child.stdout!, this.stdout],
+      [child.stderr!, this.stderr],
+    ] as const) {
       stream.on('data', (chunk: Buffer) => {
         this.output.push(chunk.toString());
         own.push(chunk.toString());
@@ -85,7 +104,10 @@ export class GateProcess {
     const until = Date.now() + 30_000;
     while (Date.now() < until) {
       if (this.child.exitCode !== null) throw new Error(`the gate exited at start:\n${this.output.join('')}`);
-      const ready = await fetch(`${this.url}/health/ready`).then((response) => response.ok, () => false);
+      const ready = await fetch(`${this.url}/health/ready`).then(
+        (response) => response.ok,
+        () => false,
+      );
       if (ready) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -102,7 +124,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `probe` until it answers something, or fails naming what it waited for. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -19,6 +19,8 @@ export class OpenApiSchemas {
       validate = this.ajv.compile({ ...schema, components: this.document.components });
       this.compiled.set(key, validate);
     }
-    return validate(value) ? [] : (validate.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message}`);
+    return validate(value)
+      ? []
+      : (validate.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message}`);
   }
 }

@@ -25,11 +25,14 @@ interface SchemaWasm {
 export function loadDatamodel(prismaSchema: string): DMMF.Datamodel {
   const { WebAssembly } = globalThis as unknown as { WebAssembly: WasmRuntime };
   const prismaPackage = createRequire(__filename).resolve('prisma/package.json');
-  const wasmModule = new WebAssembly.Module(readFileSync(path.join(path.dirname(prismaPackage), 'build', 'prisma_schema_build_bg.wasm')));
+  const wasmModule = new WebAssembly.Module(
+    readFileSync(path.join(path.dirname(prismaPackage), 'build', 'prisma_schema_build_bg.wasm')),
+  );
   // eslint-disable-next-line prefer-const -- the import functions below close over it before the instance exists.
   let wasm: SchemaWasm | undefined;
   const memory = () => new Uint8Array(wasm!.memory.buffer);
-  const readString = (pointer: number, length: number) => new TextDecoder().decode(memory().subarray(pointer >>> 0, (pointer >>> 0) + length));
+  const readString = (pointer: number, length: number) =>
+    new TextDecoder().decode(memory().subarray(pointer >>> 0, (pointer >>> 0) + length));
   const imports: Record<string, (...args: number[]) => unknown> = {};
   for (const { name } of WebAssembly.Module.imports(wasmModule)) {
     imports[name] = name.includes('init_externref_table')

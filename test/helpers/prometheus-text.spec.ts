@@ -34,7 +34,13 @@ describe(parsePrometheusText.name, () => {
   it('reads what prom-client writes, histograms with +Inf buckets included', async () => {
     const registry = new Registry();
     const counter = new Counter({ name: 'calls_total', help: 'Calls.', labelNames: ['kind'], registers: [registry] });
-    const histogram = new Histogram({ name: 'call_seconds', help: 'Call time.', labelNames: ['kind'], buckets: [0.1, 1], registers: [registry] });
+    const histogram = new Histogram({
+      name: 'call_seconds',
+      help: 'Call time.',
+      labelNames: ['kind'],
+      buckets: [0.1, 1],
+      registers: [registry],
+    });
     counter.inc({ kind: 'a "quoted" one' }, 2);
     histogram.observe({ kind: 'a' }, 0.5);
     histogram.observe({ kind: 'a' }, 5);

@@ -29,7 +29,11 @@ export function parsePrometheusText(text: string): Exposition {
     if (line.startsWith('#')) continue;
     const sample = SAMPLE.exec(line);
     if (!sample) throw new Error(`line ${index + 1} is not a sample: ${line}`);
-    exposition.samples.push({ name: sample[1], labels: parseLabels(sample[3] ?? '', index + 1), value: parseValue(sample[4], index + 1) });
+    exposition.samples.push({
+      name: sample[1],
+      labels: parseLabels(sample[3] ?? '', index + 1),
+      value: parseValue(sample[4], index + 1),
+    });
   }
   return exposition;
 }
@@ -37,7 +41,9 @@ export function parsePrometheusText(text: string): Exposition {
 /** The sum of the samples named `name` whose labels include `labels` (0 when there are none). */
 export function valueOf(exposition: Exposition, name: string, labels: Record<string, string> = {}): number {
   return exposition.samples
-    .filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
+    .filter(
+      (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+    )
     .reduce((sum, sample) => sum + sample.value, 0);
 }
 

@@ -18,7 +18,10 @@ export function expectProblem(response: Response, status: number, code: string):
   });
 }
 
-export async function attemptRowById(harness: GateHarness, attemptId: string): Promise<Record<string, unknown> | undefined> {
+export async function attemptRowById(
+  harness: GateHarness,
+  attemptId: string,
+): Promise<Record<string, unknown> | undefined> {
   return (await harness.attemptRows()).find((row) => row.id === attemptId);
 }
 

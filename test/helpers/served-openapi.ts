@@ -45,11 +45,15 @@ export async function servedOpenApi(harness: GateHarness): Promise<OpenApiDocume
 }
 
 export function documentedOperations(document: OpenApiDocument): DocumentedOperation[] {
-  return Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ method: method.toUpperCase(), path, operation })));
+  return Object.entries(document.paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, operation]) => ({ method: method.toUpperCase(), path, operation })),
+  );
 }
 
 /** Every example a media type carries, named for a failure message. */
 export function examplesOf(media: MediaTypeObject): [string, unknown][] {
-  const named = Object.entries(media.examples ?? {}).map(([name, example]) => [name, example.value] as [string, unknown]);
+  const named = Object.entries(media.examples ?? {}).map(
+    ([name, example]) => [name, example.value] as [string, unknown],
+  );
   return media.example === undefined ? named : [['example', media.example], ...named];
 }

@@ -44,7 +44,8 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
     await cp(await pgliteTemplate(kind), dataDir, { recursive: true });
     return { dataDir, drop: removeDataDir };
   }
-  const template = kind === 'migrated' ? await (migratedPostgresTemplate ??= ensureMigratedPostgresTemplate(serverUrl)) : undefined;
+  const template =
+    kind === 'migrated' ? await (migratedPostgresTemplate ??= ensureMigratedPostgresTemplate(serverUrl)) : undefined;
   const name = `autopilot_gate_test_${randomBytes(6).toString('hex')}`;
   await withClient(serverUrl, (admin) =>
     admin.query(`CREATE DATABASE ${quoteIdentifier(name)}${template ? ` TEMPLATE ${quoteIdentifier(template)}` : ''}`),
@@ -53,7 +54,9 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
     databaseUrl: databaseUrlFor(serverUrl, name),
     dataDir,
     drop: async () => {
-      await withClient(serverUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`));
+      await withClient(serverUrl, (admin) =>
+        admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`),
+      );
       await removeDataDir();
     },
   };
@@ -136,7 +139,9 @@ async function migrationsHash(): Promise<string> {
 function pgliteVersion(): string {
   // The package exports no package.json; its entry point sits in dist/.
   const entry = createRequire(__filename).resolve('@electric-sql/pglite');
-  const manifest = JSON.parse(readFileSync(path.join(path.dirname(entry), '..', 'package.json'), 'utf8')) as { version: string };
+  const manifest = JSON.parse(readFileSync(path.join(path.dirname(entry), '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return manifest.version;
 }
 

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/app-config.token';
 import type { DatabaseConnection } from '../../database/database-connection';
@@ -69,7 +75,9 @@ export class AttemptSweeper implements OnApplicationBootstrap, BeforeApplication
 
   private sweepUnderLock(): Promise<SweepReport> {
     return this.database.withSession(async (session) => {
-      const [{ locked }] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [SWEEPER_LOCK]);
+      const [{ locked }] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+        SWEEPER_LOCK,
+      ]);
       if (!locked) return { swept: false, settled: 0 };
       try {
         const settled = await this.settleStale();
@@ -91,16 +99,33 @@ export class AttemptSweeper implements OnApplicationBootstrap, BeforeApplication
         settled += 1;
         this.metrics.attemptSettled(settlement.outcome, attempt.entryPoint, 'sweeper');
       }
-      this.logger.warn({ attemptId: attempt.id, outcome: settlement.outcome }, 'stale in-flight attempt settled by the sweeper');
+      this.logger.warn(
+        { attemptId: attempt.id, outcome: settlement.outcome },
+        'stale in-flight attempt settled by the sweeper',
+      );
     }
     return settled;
   }
 
   /** A swept attempt checked against a ServiceNow change may have been forwarded: its change gets a note too. */
-  private workNoteFor(attempt: AttemptRecord, outcome: string): Extract<WorkNoteToWrite, { kind: 'servicenow' }> | undefined {
+  private workNoteFor(
+    attempt: AttemptRecord,
+    outcome: string,
+  ): Extract<WorkNoteToWrite, { kind: 'servicenow' }> | undefined {
     const ticket = attempt.ticketSnapshot as Partial<ChangeTicket> | null;
-    if (!this.config.tickets.workNotes.enabled || ticket?.source !== 'servicenow' || !ticket.number || !ticket.externalId) return undefined;
-    return { kind: 'servicenow', changeNumber: ticket.number, changeSysId: ticket.externalId, body: workNoteText(attempt, outcome) };
+    if (
+      !this.config.tickets.workNotes.enabled ||
+      ticket?.source !== 'servicenow' ||
+      !ticket.number ||
+      !ticket.externalId
+    )
+      return undefined;
+    return {
+      kind: 'servicenow',
+      changeNumber: ticket.number,
+      changeSysId: ticket.externalId,
+      body: workNoteText(attempt, outcome),
+    };
   }
 
   private async settlementFor(deviceId: string | null): Promise<StaleSettlement> {
@@ -108,10 +133,26 @@ export class AttemptSweeper implements OnApplicationBootstrap, BeforeApplication
     if (deviceId === null) return { outcome: 'unknown', reconciled: false, note: `${stopped}; no device to read back` };
     const read = await this.graph.getAutopilotDevice(deviceId, randomUUID());
     const tries = read.tries ?? [];
-    if (read.kind !== 'ok') return { outcome: 'unknown', reconciled: false, note: `${stopped}; the device could not be read back (${read.kind})`, tries };
+    if (read.kind !== 'ok')
+      return {
+        outcome: 'unknown',
+        reconciled: false,
+        note: `${stopped}; the device could not be read back (${read.kind})`,
+        tries,
+      };
     if (!hasResourceAccount(read.value)) {
-      return { outcome: 'succeeded', reconciled: true, note: `${stopped}; the device has no resource account any more`, tries };
+      return {
+        outcome: 'succeeded',
+        reconciled: true,
+        note: `${stopped}; the device has no resource account any more`,
+        tries,
+      };
     }
-    return { outcome: 'unknown', reconciled: false, note: `${stopped}; the device still has its resource account`, tries };
+    return {
+      outcome: 'unknown',
+      reconciled: false,
+      note: `${stopped}; the device still has its resource account`,
+      tries,
+    };
   }
 }

@@ -8,7 +8,8 @@ import { GENERATED_KEY_FILE, keyIdOf, loadAuditSigningKey } from './audit-signin
 
 const scratch = () => mkdtempSync(path.join(tmpdir(), 'audit-key-'));
 const ed25519Pem = () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-const rsaPem = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const rsaPem = () =>
+  generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 describe(loadAuditSigningKey.name, () => {
   it('reads the Ed25519 key of AUDIT_SIGNING_KEY_FILE and names it by its public key', () => {
@@ -28,21 +29,31 @@ describe(loadAuditSigningKey.name, () => {
     const again = loadAuditSigningKey({ dataDir });
 
     expect(again.keyId).toBe(first.keyId);
-    expect(loadAuditSigningKey({ signingKeyFile: path.join(dataDir, GENERATED_KEY_FILE), dataDir: scratch() }).keyId).toBe(first.keyId);
+    expect(
+      loadAuditSigningKey({ signingKeyFile: path.join(dataDir, GENERATED_KEY_FILE), dataDir: scratch() }).keyId,
+    ).toBe(first.keyId);
   });
 
   it.each([
     ['a file that does not exist', () => '/nonexistent/audit-key.pem', /cannot be read/],
-    ['a key of another type', () => {
-      const file = path.join(scratch(), 'rsa.pem');
-      writeFileSync(file, rsaPem());
-      return file;
-    }, /rsa key; the audit checkpoints need Ed25519/],
-    ['something that is not a key', () => {
-      const file = path.join(scratch(), 'junk.pem');
-      writeFileSync(file, 'not a key');
-      return file;
-    }, /is not a PEM private key/],
+    [
+      'a key of another type',
+      () => {
+        const file = path.join(scratch(), 'rsa.pem');
+        writeFileSync(file, rsaPem());
+        return file;
+      },
+      /rsa key; the audit checkpoints need Ed25519/,
+    ],
+    [
+      'something that is not a key',
+      () => {
+        const file = path.join(scratch(), 'junk.pem');
+        writeFileSync(file, 'not a key');
+        return file;
+      },
+      /is not a PEM private key/,
+    ],
   ])('refuses %s as a configuration error naming it', (_, file, message) => {
     const signingKeyFile = file();
 

@@ -38,13 +38,17 @@ export function loadAuditSigningKey(options: { signingKeyFile?: string; dataDir:
 
 /** First 16 hex digits of the sha256 of the public key (DER SubjectPublicKeyInfo), like an SSH fingerprint. */
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** A public key as `GET /v1/audit/public-key` and `npm run audit:public-key` print it (PEM, SPKI). */
 export function readPublicKey(pem: string): KeyObject {
   const key = createPublicKey(pem);
-  if (key.asymmetricKeyType !== 'ed25519') throw new InvalidSigningKeyError(`the public key is ${key.asymmetricKeyType}, not Ed25519`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new InvalidSigningKeyError(`the public key is ${key.asymmetricKeyType}, not Ed25519`);
   return key;
 }
 
@@ -64,8 +68,15 @@ function fromPem(pem: string, source: string): AuditSigningKey {
     throw new InvalidSigningKeyError(`${source} is not a PEM private key`);
   }
   if (privateKey.asymmetricKeyType !== 'ed25519') {
-    throw new InvalidSigningKeyError(`${source} holds a ${privateKey.asymmetricKeyType} key; the audit checkpoints need Ed25519`);
+    throw new InvalidSigningKeyError(
+      `${source} holds a ${privateKey.asymmetricKeyType} key; the audit checkpoints need Ed25519`,
+    );
   }
   const publicKey = createPublicKey(privateKey);
-  return { keyId: keyIdOf(publicKey), privateKey, publicKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+  return {
+    keyId: keyIdOf(publicKey),
+    privateKey,
+    publicKey,
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
 }

@@ -53,7 +53,9 @@ describe(chainHash.name, () => {
   it('is sha256 over the previous hash and the canonical record, as lowercase hex', () => {
     const record = { id: 'a', outcome: 'succeeded' };
 
-    expect(chainHash(GENESIS_HASH, record)).toBe(createHash('sha256').update(`${GENESIS_HASH}{"id":"a","outcome":"succeeded"}`).digest('hex'));
+    expect(chainHash(GENESIS_HASH, record)).toBe(
+      createHash('sha256').update(`${GENESIS_HASH}{"id":"a","outcome":"succeeded"}`).digest('hex'),
+    );
     expect(chainHash('f'.repeat(64), record)).not.toBe(chainHash(GENESIS_HASH, record));
   });
 });

@@ -76,7 +76,9 @@ export class ChainSealer implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async sealBatch(sql: SqlExecutor, unsealed: string): Promise<SealResult> {
-    const [{ locked }] = await sql.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [SEAL_LOCK_KEY]);
+    const [{ locked }] = await sql.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
+      SEAL_LOCK_KEY,
+    ]);
     if (!locked) return { sealed: 0, checkpoints: 0, busy: true };
     const head = await readChainHead(sql);
     // Each attempt as the API shows it, rendered by Postgres: the same bytes the exports carry and the walk checks.
@@ -88,7 +90,10 @@ export class ChainSealer implements OnApplicationBootstrap, OnModuleDestroy {
       links.push(tip);
     }
     if (links.length > 0) {
-      await sql.query('SELECT audit_seal($1::uuid[], $2::text[])', [rows.map((row) => row.id), links.map((link) => link.hash)]);
+      await sql.query('SELECT audit_seal($1::uuid[], $2::text[])', [
+        rows.map((row) => row.id),
+        links.map((link) => link.hash),
+      ]);
     }
     const checkpoints = await this.signDueCheckpoints(sql, links, tip);
     return { sealed: links.length, checkpoints, busy: false };
@@ -107,11 +112,24 @@ export class ChainSealer implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async insertCheckpoint(sql: SqlExecutor, link: ChainHead, previous: Checkpoint | null): Promise<Checkpoint> {
-    const unsigned = { seq: link.seq, hash: link.hash, signedAt: new Date(), keyId: this.key.keyId, previousSignature: previous?.signature ?? null };
+    const unsigned = {
+      seq: link.seq,
+      hash: link.hash,
+      signedAt: new Date(),
+      keyId: this.key.keyId,
+      previousSignature: previous?.signature ?? null,
+    };
     const checkpoint = { ...unsigned, signature: signStatement(checkpointStatement(unsigned), this.key.privateKey) };
     await sql.query(
       `INSERT INTO "audit_checkpoints" ("seq", "hash", "signed_at", "key_id", "signature", "previous_signature") VALUES ($1, $2, $3, $4, $5, $6)`,
-      [checkpoint.seq, checkpoint.hash, checkpoint.signedAt, checkpoint.keyId, checkpoint.signature, checkpoint.previousSignature],
+      [
+        checkpoint.seq,
+        checkpoint.hash,
+        checkpoint.signedAt,
+        checkpoint.keyId,
+        checkpoint.signature,
+        checkpoint.previousSignature,
+      ],
     );
     return checkpoint;
   }

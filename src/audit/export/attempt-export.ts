@@ -5,7 +5,10 @@ import type { RenderedAttempt } from '../query/audit-attempts.repository';
 
 export const EXPORT_FORMATS = ['csv', 'ndjson'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = { csv: 'text/csv; charset=utf-8', ndjson: 'application/x-ndjson' };
+export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  ndjson: 'application/x-ndjson',
+};
 
 /**
  * RFC 4180 (header row, CRLF, quotes doubled, any field with a quote, comma or line break quoted) through
@@ -20,7 +23,13 @@ export function csvExport(columns: string[], batches: AsyncIterable<RenderedAtte
       done();
     },
   });
-  const csv = stringify({ header: true, columns, record_delimiter: 'windows', quote_record_delimiter: true, escape_formulas: true });
+  const csv = stringify({
+    header: true,
+    columns,
+    record_delimiter: 'windows',
+    quote_record_delimiter: true,
+    escape_formulas: true,
+  });
   // pipeline destroys every stage when one fails: a database error mid-way ends the response in an error, not in a
   // short file that looks complete.
   return pipeline(Readable.from(batches, { highWaterMark: 1 }), rows, csv, () => undefined);
@@ -30,7 +39,10 @@ export function csvExport(columns: string[], batches: AsyncIterable<RenderedAtte
  * One attempt per line, exactly as the API shows it (chain members included), then the checkpoints that anchor
  * them, each as `{"checkpoint": {...}}`: what `npm run audit:verify` needs to check the file offline.
  */
-export function ndjsonExport(batches: AsyncIterable<RenderedAttempt<string>[]>, checkpointsFor: (fromSeq: number, toSeq: number) => Promise<Checkpoint[]>): Readable {
+export function ndjsonExport(
+  batches: AsyncIterable<RenderedAttempt<string>[]>,
+  checkpointsFor: (fromSeq: number, toSeq: number) => Promise<Checkpoint[]>,
+): Readable {
   return Readable.from(ndjsonLines(batches, checkpointsFor), { objectMode: false });
 }
 

@@ -43,7 +43,18 @@ export class AuditIntegrityController {
     examples: {
       ok: {
         summary: 'Intact',
-        value: { status: 'ok', fromSeq: 1, toSeq: 1200, records: 1200, recordsInScope: 1200, checkpoints: 12, firstBreak: null, unsigned: { fromSeq: 1201, records: 37 }, retention: null, keyId: '9f86d081884c7d65' },
+        value: {
+          status: 'ok',
+          fromSeq: 1,
+          toSeq: 1200,
+          records: 1200,
+          recordsInScope: 1200,
+          checkpoints: 12,
+          firstBreak: null,
+          unsigned: { fromSeq: 1201, records: 37 },
+          retention: null,
+          keyId: '9f86d081884c7d65',
+        },
       },
       broken: {
         summary: 'A record was modified',
@@ -54,7 +65,12 @@ export class AuditIntegrityController {
           records: 411,
           recordsInScope: 411,
           checkpoints: 4,
-          firstBreak: { kind: 'modified', seq: 412, attemptId: '3f2b8c1e-6d4a-4e7b-9a10-2c5d7e9f0a11', detail: 'The record at seq 412 does not hash to its chain link.' },
+          firstBreak: {
+            kind: 'modified',
+            seq: 412,
+            attemptId: '3f2b8c1e-6d4a-4e7b-9a10-2c5d7e9f0a11',
+            detail: 'The record at seq 412 does not hash to its chain link.',
+          },
           unsigned: null,
           retention: null,
           keyId: '9f86d081884c7d65',
@@ -80,7 +96,8 @@ export class AuditIntegrityController {
     example: {
       algorithm: 'Ed25519',
       keyId: '9f86d081884c7d65',
-      publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n',
+      publicKeyPem:
+        '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n',
     },
   })
   @ApiProblemResponses(ProblemCode.Unauthenticated, ProblemCode.PolicyDenied)

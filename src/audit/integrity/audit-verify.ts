@@ -14,7 +14,11 @@ const USAGE = 'usage: npm run audit:verify -- EXPORT.ndjson --public-key KEY.pem
 export async function runAuditVerify(argv: string[], print: (line: string) => void): Promise<number> {
   let options;
   try {
-    options = parseArgs({ args: argv, allowPositionals: true, options: { 'public-key': { type: 'string', multiple: true }, strict: { type: 'boolean', default: false } } });
+    options = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { 'public-key': { type: 'string', multiple: true }, strict: { type: 'boolean', default: false } },
+    });
   } catch (error) {
     print(`${(error as Error).message}\n${USAGE}`);
     return 64;
@@ -24,7 +28,9 @@ export async function runAuditVerify(argv: string[], print: (line: string) => vo
     print(USAGE);
     return 64;
   }
-  const keys = new Map(keyFiles.map((file) => readPublicKey(readFileSync(file, 'utf8'))).map((key) => [keyIdOf(key), key]));
+  const keys = new Map(
+    keyFiles.map((file) => readPublicKey(readFileSync(file, 'utf8'))).map((key) => [keyIdOf(key), key]),
+  );
   const [file] = options.positionals;
   const report = await verifyExport(createInterface({ input: createReadStream(file), crlfDelay: Infinity }), keys);
   for (const line of describe(file, report)) print(line);
@@ -39,10 +45,14 @@ function describe(file: string, report: ExportVerification): string[] {
     `  ${report.unanchored} sealed, consistent, but not covered by a checkpoint in this file`,
     `  ${report.unsealed} not sealed yet (in flight, or settled after the last seal)`,
   ];
-  if (report.problems.length === 0) return [...lines, 'OK: nothing in this export was changed, removed or reordered after it was sealed'];
+  if (report.problems.length === 0)
+    return [...lines, 'OK: nothing in this export was changed, removed or reordered after it was sealed'];
   return [
     ...lines,
     `BROKEN: ${report.problems.length} problem(s)`,
-    ...report.problems.map((problem) => `  ${problem.kind} at seq ${problem.seq}${problem.attemptId ? ` (attempt ${problem.attemptId})` : ''}: ${problem.detail}`),
+    ...report.problems.map(
+      (problem) =>
+        `  ${problem.kind} at seq ${problem.seq}${problem.attemptId ? ` (attempt ${problem.attemptId})` : ''}: ${problem.detail}`,
+    ),
   ];
 }

@@ -51,11 +51,17 @@ export class ChainWalk {
   async visit(record: WalkedRecord): Promise<ChainBreak | null> {
     const seq = record.seq!;
     if (seq > this.expectedSeq) {
-      const missing = seq - 1 === this.expectedSeq ? `seq ${this.expectedSeq} is` : `seq ${this.expectedSeq} to ${seq - 1} are`;
+      const missing =
+        seq - 1 === this.expectedSeq ? `seq ${this.expectedSeq} is` : `seq ${this.expectedSeq} to ${seq - 1} are`;
       return { kind: 'deleted', seq: this.expectedSeq, detail: `${missing} missing from the chain.` };
     }
     if (chainHash(record.prevHash!, record) !== record.hash) {
-      return { kind: 'modified', seq, attemptId: record.id, detail: `The record at seq ${seq} no longer matches its hash.` };
+      return {
+        kind: 'modified',
+        seq,
+        attemptId: record.id,
+        detail: `The record at seq ${seq} no longer matches its hash.`,
+      };
     }
     if (this.expectedPrevHash !== null && record.prevHash !== this.expectedPrevHash) {
       return this.brokenLink(record, seq);
@@ -81,7 +87,12 @@ export class ChainWalk {
   private async brokenLink(record: WalkedRecord, seq: number): Promise<ChainBreak> {
     const named = await this.findSeqByHash(record.prevHash!);
     if (named !== null) {
-      return { kind: 'reordered', seq, attemptId: record.id, detail: `The record at seq ${seq} follows seq ${named}, not seq ${seq - 1}.` };
+      return {
+        kind: 'reordered',
+        seq,
+        attemptId: record.id,
+        detail: `The record at seq ${seq} follows seq ${named}, not seq ${seq - 1}.`,
+      };
     }
     return {
       kind: 'modified',
@@ -93,15 +104,28 @@ export class ChainWalk {
   private checkCheckpoint(checkpoint: Checkpoint, record: WalkedRecord): ChainBreak | null {
     const seq = checkpoint.seq;
     const publicKey = this.publicKeys.get(checkpoint.keyId);
-    if (!publicKey) return { kind: 'bad_signature', seq, detail: `The checkpoint at seq ${seq} is signed with key ${checkpoint.keyId}, which is not trusted here.` };
+    if (!publicKey)
+      return {
+        kind: 'bad_signature',
+        seq,
+        detail: `The checkpoint at seq ${seq} is signed with key ${checkpoint.keyId}, which is not trusted here.`,
+      };
     if (!verifyStatement(checkpointStatement(checkpoint), checkpoint.signature, publicKey)) {
       return { kind: 'bad_signature', seq, detail: `The signature of the checkpoint at seq ${seq} does not verify.` };
     }
-    if (this.previousCheckpoint !== undefined && checkpoint.previousSignature !== (this.previousCheckpoint?.signature ?? null)) {
+    if (
+      this.previousCheckpoint !== undefined &&
+      checkpoint.previousSignature !== (this.previousCheckpoint?.signature ?? null)
+    ) {
       return { kind: 'deleted', seq, detail: `A checkpoint before the one at seq ${seq} is missing.` };
     }
     if (checkpoint.hash !== record.hash) {
-      return { kind: 'modified', seq, attemptId: record.id, detail: `The chain up to seq ${seq} differs from what the checkpoint signed: it was rebuilt.` };
+      return {
+        kind: 'modified',
+        seq,
+        attemptId: record.id,
+        detail: `The chain up to seq ${seq} differs from what the checkpoint signed: it was rebuilt.`,
+      };
     }
     this.previousCheckpoint = checkpoint;
     this.checkpointsVerified += 1;

@@ -24,7 +24,10 @@ type ExportedCheckpoint = Omit<Checkpoint, 'signedAt'> & { signedAt: string };
  * An export filtered by anything but time has gaps by design: a gap is not a problem, it only ends what a later
  * checkpoint can vouch for.
  */
-export async function verifyExport(lines: AsyncIterable<string>, publicKeys: ReadonlyMap<string, KeyObject>): Promise<ExportVerification> {
+export async function verifyExport(
+  lines: AsyncIterable<string>,
+  publicKeys: ReadonlyMap<string, KeyObject>,
+): Promise<ExportVerification> {
   const attempts: ChainedAttempt[] = [];
   const checkpoints: Checkpoint[] = [];
   const problems: ChainBreak[] = [];
@@ -48,7 +51,12 @@ export async function verifyExport(lines: AsyncIterable<string>, publicKeys: Rea
   const checkpointsBySeq = new Map(checkpoints.map((checkpoint) => [checkpoint.seq, checkpoint]));
   let anchored = 0;
   for (const run of consecutiveRuns(sealed)) {
-    const walk = new ChainWalk({ seq: run[0].seq!, prevHash: null, previousCheckpoint: undefined }, checkpointsBySeq, publicKeys, (hash) => Promise.resolve(bySeq.get(hash) ?? null));
+    const walk = new ChainWalk(
+      { seq: run[0].seq!, prevHash: null, previousCheckpoint: undefined },
+      checkpointsBySeq,
+      publicKeys,
+      (hash) => Promise.resolve(bySeq.get(hash) ?? null),
+    );
     for (const attempt of run) {
       const broken = await walk.visit(attempt);
       if (broken) {
@@ -74,10 +82,20 @@ function checkCheckpoints(checkpoints: Checkpoint[], publicKeys: ReadonlyMap<str
   checkpoints.forEach((checkpoint, index) => {
     const key = publicKeys.get(checkpoint.keyId);
     if (!key || !verifyStatement(checkpointStatement(checkpoint), checkpoint.signature, key)) {
-      const why = key ? 'its signature does not verify' : `it is signed with key ${checkpoint.keyId}, which was not given`;
-      problems.push({ kind: 'bad_signature', seq: checkpoint.seq, detail: `The checkpoint at seq ${checkpoint.seq}: ${why}.` });
+      const why = key
+        ? 'its signature does not verify'
+        : `it is signed with key ${checkpoint.keyId}, which was not given`;
+      problems.push({
+        kind: 'bad_signature',
+        seq: checkpoint.seq,
+        detail: `The checkpoint at seq ${checkpoint.seq}: ${why}.`,
+      });
     } else if (index > 0 && checkpoint.previousSignature !== checkpoints[index - 1].signature) {
-      problems.push({ kind: 'deleted', seq: checkpoint.seq, detail: `A checkpoint before the one at seq ${checkpoint.seq} is missing.` });
+      problems.push({
+        kind: 'deleted',
+        seq: checkpoint.seq,
+        detail: `A checkpoint before the one at seq ${checkpoint.seq} is missing.`,
+      });
     }
   });
   return problems;

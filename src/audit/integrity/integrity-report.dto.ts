@@ -36,14 +36,24 @@ const RETENTION_CUT: ApiPropertyOptions = {
 
 export class IntegrityReportDto {
   @ApiProperty({ enum: ['ok', 'broken'] }) status!: string;
-  @ApiProperty({ type: 'integer', nullable: true, description: 'First seq walked (null: nothing to walk).' }) fromSeq!: number | null;
-  @ApiProperty({ type: 'integer', nullable: true, description: 'Last seq walked: the last record in the window, or the checkpoint signing it.' })
+  @ApiProperty({ type: 'integer', nullable: true, description: 'First seq walked (null: nothing to walk).' }) fromSeq!:
+    number | null;
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: 'Last seq walked: the last record in the window, or the checkpoint signing it.',
+  })
   toSeq!: number | null;
-  @ApiProperty({ type: 'integer', description: 'Records verified before the first break (all of them when ok).' }) records!: number;
+  @ApiProperty({ type: 'integer', description: 'Records verified before the first break (all of them when ok).' })
+  records!: number;
   @ApiProperty({ type: 'integer', description: 'Of those, the ones you may read.' }) recordsInScope!: number;
   @ApiProperty({ type: 'integer', description: 'Signed checkpoints verified.' }) checkpoints!: number;
   @ApiProperty(CHAIN_BREAK) firstBreak!: object | null;
-  @ApiProperty({ ...UNSIGNED_TAIL, description: 'Verified records after the last checkpoint, not yet signed (at most AUDIT_CHECKPOINT_EVERY, or an hour).' })
+  @ApiProperty({
+    ...UNSIGNED_TAIL,
+    description:
+      'Verified records after the last checkpoint, not yet signed (at most AUDIT_CHECKPOINT_EVERY, or an hour).',
+  })
   unsigned!: object | null;
   @ApiProperty({ ...RETENTION_CUT, description: 'The last retention run: the chain left starts after cutSeq.' })
   retention!: object | null;
@@ -52,6 +62,8 @@ export class IntegrityReportDto {
 
 export class AuditPublicKeyDto {
   @ApiProperty({ example: 'Ed25519' }) algorithm!: string;
-  @ApiProperty({ description: 'First 16 hex digits of sha256 of the DER public key; checkpoints name it.' }) keyId!: string;
-  @ApiProperty({ description: 'SPKI PEM, for `npm run audit:verify -- FILE --public-key KEY.pem`.' }) publicKeyPem!: string;
+  @ApiProperty({ description: 'First 16 hex digits of sha256 of the DER public key; checkpoints name it.' })
+  keyId!: string;
+  @ApiProperty({ description: 'SPKI PEM, for `npm run audit:verify -- FILE --public-key KEY.pem`.' })
+  publicKeyPem!: string;
 }

@@ -8,7 +8,12 @@ import { AUDIT_SIGNING_KEY } from '../chain/audit-chain.tokens';
 import type { AuditSigningKey } from '../chain/audit-signing-key';
 import type { ChainedAttempt } from '../chain/chain-link';
 import { GENESIS_HASH } from '../chain/canonical-record';
-import { readChainHead, readCheckpointsCovering, readLastCheckpoint, readLatestRetentionRun } from '../chain/chain-records';
+import {
+  readChainHead,
+  readCheckpointsCovering,
+  readLastCheckpoint,
+  readLatestRetentionRun,
+} from '../chain/chain-records';
 import { retentionStatement, verifyStatement, type RetentionRun } from '../chain/signed-statements';
 import { attemptWhereToSql, SqlParameters } from '../scope/attempt-where-sql';
 import { AuditAttemptsRepository } from '../query/audit-attempts.repository';
@@ -104,7 +109,13 @@ export class IntegrityService {
     };
   }
 
-  private async walkRecords(sql: SqlExecutor, walk: ChainWalk, scope: Prisma.AttemptWhereInput, fromSeq: number, toSeq: number) {
+  private async walkRecords(
+    sql: SqlExecutor,
+    walk: ChainWalk,
+    scope: Prisma.AttemptWhereInput,
+    fromSeq: number,
+    toSeq: number,
+  ) {
     const query = chainBatchQuery((await this.attempts.selects()).chainedJson, scope, fromSeq, toSeq);
     const batchFrom = (seq: number) => {
       const values = [...query.values];
@@ -130,18 +141,30 @@ export class IntegrityService {
   }
 
   /** The seq range of the records received in the window; the whole chain after the last retention cut without one. */
-  private async rangeOf(sql: SqlExecutor, afterSeq: number, window: { from?: Date; to?: Date }): Promise<SeqRange | null> {
+  private async rangeOf(
+    sql: SqlExecutor,
+    afterSeq: number,
+    window: { from?: Date; to?: Date },
+  ): Promise<SeqRange | null> {
     if (!window.from && !window.to) {
       const head = await readChainHead(sql);
       return head.seq > afterSeq ? { fromSeq: afterSeq + 1, toSeq: head.seq } : null;
     }
-    const [row] = await sql.query<{ from_seq: unknown; to_seq: unknown }>(SEQ_RANGE_RECEIVED, [window.from ?? null, window.to ?? null]);
+    const [row] = await sql.query<{ from_seq: unknown; to_seq: unknown }>(SEQ_RANGE_RECEIVED, [
+      window.from ?? null,
+      window.to ?? null,
+    ]);
     return row.from_seq === null ? null : { fromSeq: Number(row.from_seq), toSeq: Number(row.to_seq) };
   }
 
   private checkRetentionRun(run: RetentionRun): ChainBreak | null {
-    if (run.keyId === this.key.keyId && verifyStatement(retentionStatement(run), run.signature, this.key.publicKey)) return null;
-    return { kind: 'bad_signature', seq: run.cutSeq, detail: `The record of the retention run that cut the chain at seq ${run.cutSeq} does not verify.` };
+    if (run.keyId === this.key.keyId && verifyStatement(retentionStatement(run), run.signature, this.key.publicKey))
+      return null;
+    return {
+      kind: 'bad_signature',
+      seq: run.cutSeq,
+      detail: `The record of the retention run that cut the chain at seq ${run.cutSeq} does not verify.`,
+    };
   }
 
   private async hashAt(sql: SqlExecutor, seq: number): Promise<string | null> {

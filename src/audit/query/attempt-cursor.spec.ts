@@ -17,9 +17,27 @@ describe(decodeCursor.name, () => {
   it.each([
     ['garbage', '%%%'],
     ['JSON of another shape', Buffer.from('{"offset":100}').toString('base64url')],
-    ['another version', Buffer.from(JSON.stringify({ v: 2, r: '2026-11-29T10:11:12.345Z', i: '3f2b8c1e-1111-4222-8333-444444444444' })).toString('base64url')],
-    ['an id that is not a UUID', Buffer.from(JSON.stringify({ v: 1, r: '2026-11-29T10:11:12.345Z', i: "' OR 1=1 --" })).toString('base64url')],
-    ['extra members', Buffer.from(JSON.stringify({ v: 1, r: '2026-11-29T10:11:12.345Z', i: '3f2b8c1e-1111-4222-8333-444444444444', scope: 'all' })).toString('base64url')],
+    [
+      'another version',
+      Buffer.from(
+        JSON.stringify({ v: 2, r: '2026-11-29T10:11:12.345Z', i: '3f2b8c1e-1111-4222-8333-444444444444' }),
+      ).toString('base64url'),
+    ],
+    [
+      'an id that is not a UUID',
+      Buffer.from(JSON.stringify({ v: 1, r: '2026-11-29T10:11:12.345Z', i: "' OR 1=1 --" })).toString('base64url'),
+    ],
+    [
+      'extra members',
+      Buffer.from(
+        JSON.stringify({
+          v: 1,
+          r: '2026-11-29T10:11:12.345Z',
+          i: '3f2b8c1e-1111-4222-8333-444444444444',
+          scope: 'all',
+        }),
+      ).toString('base64url'),
+    ],
   ])('refuses %s as INVALID_REQUEST', (_, cursor) => {
     expect(() => decodeCursor(cursor)).toThrow(ProblemError);
   });

@@ -13,7 +13,9 @@ const cursorSchema = z.object({ v: z.literal(1), r: z.iso.datetime(), i: z.uuid(
 
 /** Opaque to clients: base64url of a small JSON document, checked in full when it comes back. */
 export function encodeCursor(position: AttemptPosition): string {
-  return Buffer.from(JSON.stringify({ v: 1, r: position.receivedAt.toISOString(), i: position.id })).toString('base64url');
+  return Buffer.from(JSON.stringify({ v: 1, r: position.receivedAt.toISOString(), i: position.id })).toString(
+    'base64url',
+  );
 }
 
 export function decodeCursor(cursor: string): AttemptPosition {
@@ -25,9 +27,13 @@ export function decodeCursor(cursor: string): AttemptPosition {
   }
   const parsed = cursorSchema.safeParse(document);
   if (!parsed.success) {
-    throw new ProblemError(ProblemCode.InvalidRequest, 'cursor is not one this API issued; pass `next` from the previous page unchanged.', {
-      errors: [{ path: 'cursor', message: 'not a cursor issued by this API' }],
-    });
+    throw new ProblemError(
+      ProblemCode.InvalidRequest,
+      'cursor is not one this API issued; pass `next` from the previous page unchanged.',
+      {
+        errors: [{ path: 'cursor', message: 'not a cursor issued by this API' }],
+      },
+    );
   }
   return { receivedAt: new Date(parsed.data.r), id: parsed.data.i };
 }
@@ -39,6 +45,9 @@ export function decodeCursor(cursor: string): AttemptPosition {
  */
 export function afterPosition(position: AttemptPosition): Prisma.AttemptWhereInput {
   return {
-    AND: [{ receivedAt: { lte: position.receivedAt } }, { OR: [{ receivedAt: { lt: position.receivedAt } }, { id: { lt: position.id } }] }],
+    AND: [
+      { receivedAt: { lte: position.receivedAt } },
+      { OR: [{ receivedAt: { lt: position.receivedAt } }, { id: { lt: position.id } }] },
+    ],
   };
 }

@@ -61,7 +61,9 @@ export async function attemptSelectsOf(sql: SqlExecutor): Promise<AttemptSelects
 function jsonObject(members: [string, string][]): string {
   const parts: string[] = [];
   for (let start = 0; start < members.length; start += MEMBERS_PER_OBJECT) {
-    const pairs = members.slice(start, start + MEMBERS_PER_OBJECT).map(([member, value]) => `${literal(member)}, ${value}`);
+    const pairs = members
+      .slice(start, start + MEMBERS_PER_OBJECT)
+      .map(([member, value]) => `${literal(member)}, ${value}`);
     parts.push(`jsonb_build_object(${pairs.join(', ')})`);
   }
   return parts.length === 1 ? parts[0].replace('jsonb_build_object', 'json_build_object') : parts.join(' || ');

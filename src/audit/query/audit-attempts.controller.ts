@@ -15,7 +15,13 @@ import { ApiAuditFilters } from './api-audit-filters.decorator';
 import { AuditAttemptsRepository, type RenderedAttempt } from './audit-attempts.repository';
 import { assertMayFilterOnDevices, readsEveryAttemptInFull } from '../scope/attempt-visibility-scope';
 import { csvCellsOf, visibleAttempt } from './visible-attempts';
-import { auditFilterShape, auditFiltersToWhere, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parseAuditQuery } from './audit-filters';
+import {
+  auditFilterShape,
+  auditFiltersToWhere,
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  parseAuditQuery,
+} from './audit-filters';
 import { decodeCursor, encodeCursor } from './attempt-cursor';
 import { AUDIT_PAGE_EXAMPLE, AuditAttemptPageDto, EXPORT_EXAMPLES } from './audit-page.dto';
 
@@ -35,7 +41,10 @@ const exportQuery = z.object({ ...auditFilterShape, format: z.enum(EXPORT_FORMAT
 const READ_REFUSALS = [ProblemCode.InvalidRequest, ProblemCode.Unauthenticated, ProblemCode.PolicyDenied];
 
 /** Export batches as a reader who does not read every attempt in full may see them. */
-async function* visibleBatches<T>(batches: AsyncIterable<RenderedAttempt<string>[]>, visible: (json: string) => T): AsyncGenerator<RenderedAttempt<T>[]> {
+async function* visibleBatches<T>(
+  batches: AsyncIterable<RenderedAttempt<string>[]>,
+  visible: (json: string) => T,
+): AsyncGenerator<RenderedAttempt<T>[]> {
   for await (const batch of batches) yield batch.map((attempt) => ({ ...attempt, value: visible(attempt.value) }));
 }
 
@@ -58,11 +67,28 @@ export class AuditAttemptsController {
       'Follow `next` until it is null. Pages stay stable while attempts are recorded: new ones are newer than any cursor.',
   })
   @ApiAuditFilters()
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE } })
-  @ApiQuery({ name: 'cursor', required: false, schema: { type: 'string' }, description: '`next` of the previous page.' })
-  @ApiOkResponse({ type: AuditAttemptPageDto, description: 'A page of attempts and the cursor of the next.', example: AUDIT_PAGE_EXAMPLE })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
+  })
+  @ApiQuery({
+    name: 'cursor',
+    required: false,
+    schema: { type: 'string' },
+    description: '`next` of the previous page.',
+  })
+  @ApiOkResponse({
+    type: AuditAttemptPageDto,
+    description: 'A page of attempts and the cursor of the next.',
+    example: AUDIT_PAGE_EXAMPLE,
+  })
   @ApiProblemResponses(...READ_REFUSALS)
-  async list(@Query() query: unknown, @CurrentPrincipal() principal: Principal, @Res() reply: FastifyReply): Promise<void> {
+  async list(
+    @Query() query: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const { limit, cursor, ...filters } = parseAuditQuery(listQuery, query);
     const ability = this.abilities.forPrincipal(principal);
     assertMayFilterOnDevices(ability, filters);
@@ -76,7 +102,9 @@ export class AuditAttemptsController {
     // re-serialised; anyone else sees each attempt as GET /v1/attempts/{id} shows it to them.
     const full = readsEveryAttemptInFull(ability);
     const texts = items.map((item) => (full ? item.value : JSON.stringify(visibleAttempt(ability, item.value))));
-    await reply.type('application/json; charset=utf-8').send(`{"items":[${texts.join(',')}],"next":${JSON.stringify(next)}}`);
+    await reply
+      .type('application/json; charset=utf-8')
+      .send(`{"items":[${texts.join(',')}],"next":${JSON.stringify(next)}}`);
   }
 
   @Get('export')
@@ -95,15 +123,25 @@ export class AuditAttemptsController {
     headers: {
       'Content-Disposition': {
         required: true,
-        schema: { type: 'string', example: 'attachment; filename="autopilot-gate-attempts_20261101T000000Z-now_exported-20261203T144000Z.csv"' },
+        schema: {
+          type: 'string',
+          example: 'attachment; filename="autopilot-gate-attempts_20261101T000000Z-now_exported-20261203T144000Z.csv"',
+        },
       },
     },
     content: Object.fromEntries(
-      EXPORT_FORMATS.map((format) => [EXPORT_CONTENT_TYPES[format], { schema: { type: 'string' }, example: EXPORT_EXAMPLES[format] }]),
+      EXPORT_FORMATS.map((format) => [
+        EXPORT_CONTENT_TYPES[format],
+        { schema: { type: 'string' }, example: EXPORT_EXAMPLES[format] },
+      ]),
     ),
   })
   @ApiProblemResponses(...READ_REFUSALS)
-  async export(@Query() query: unknown, @CurrentPrincipal() principal: Principal, @Res() reply: FastifyReply): Promise<void> {
+  async export(
+    @Query() query: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const { format, ...filters } = parseAuditQuery(exportQuery, query);
     const ability = this.abilities.forPrincipal(principal);
     assertMayFilterOnDevices(ability, filters);
@@ -112,9 +150,20 @@ export class AuditAttemptsController {
     const columns = await this.attempts.columns();
     const body =
       format === 'csv'
-        ? csvExport(columns, full ? this.attempts.csvBatches(where, EXPORT_BATCH_SIZE) : visibleBatches(this.attempts.jsonBatches(where, EXPORT_BATCH_SIZE), (json) => csvCellsOf(columns, visibleAttempt(ability, json))))
+        ? csvExport(
+            columns,
+            full
+              ? this.attempts.csvBatches(where, EXPORT_BATCH_SIZE)
+              : visibleBatches(this.attempts.jsonBatches(where, EXPORT_BATCH_SIZE), (json) =>
+                  csvCellsOf(columns, visibleAttempt(ability, json)),
+                ),
+          )
         : ndjsonExport(
-            full ? this.attempts.chainedBatches(where, EXPORT_BATCH_SIZE) : visibleBatches(this.attempts.chainedBatches(where, EXPORT_BATCH_SIZE), (json) => JSON.stringify(visibleAttempt(ability, json))),
+            full
+              ? this.attempts.chainedBatches(where, EXPORT_BATCH_SIZE)
+              : visibleBatches(this.attempts.chainedBatches(where, EXPORT_BATCH_SIZE), (json) =>
+                  JSON.stringify(visibleAttempt(ability, json)),
+                ),
             (from, to) => this.checkpoints.covering(from, to),
           );
     await reply

@@ -10,7 +10,8 @@ export const DEFAULT_PAGE_SIZE = 50;
 
 const text = (max: number) => z.string().min(1).max(max);
 /** A query parameter given once or repeated (`?outcome=a&outcome=b`). */
-const repeatable = <T extends z.ZodType>(item: T) => z.union([item, z.array(item)]).transform((value) => [value].flat() as z.infer<T>[]);
+const repeatable = <T extends z.ZodType>(item: T) =>
+  z.union([item, z.array(item)]).transform((value) => [value].flat() as z.infer<T>[]);
 /** ISO 8601: a date-time with its offset, or a date (its UTC midnight). */
 const instant = z
   .union([z.iso.datetime({ offset: true }), z.iso.date()])
@@ -37,7 +38,9 @@ export type AuditFilters = z.infer<z.ZodObject<typeof auditFilterShape>>;
 export function parseAuditQuery<T extends z.ZodType<AuditFilters>>(schema: T, query: unknown): z.infer<T> {
   const parsed = parseWithSchema(schema, query ?? {});
   if (parsed.from && parsed.to && parsed.from >= parsed.to) {
-    throw new ProblemError(ProblemCode.InvalidRequest, 'from must be before to.', { errors: [{ path: 'from', message: 'must be before to' }] });
+    throw new ProblemError(ProblemCode.InvalidRequest, 'from must be before to.', {
+      errors: [{ path: 'from', message: 'must be before to' }],
+    });
   }
   return parsed;
 }
@@ -47,7 +50,8 @@ export function auditFiltersToWhere(filters: AuditFilters): Prisma.AttemptWhereI
   const clauses: Prisma.AttemptWhereInput[] = [];
   if (filters.from) clauses.push({ receivedAt: { gte: filters.from } });
   if (filters.to) clauses.push({ receivedAt: { lt: filters.to } });
-  if (filters.actor) clauses.push({ OR: [{ actorOid: filters.actor }, { actorUpn: filters.actor }, { actorAppId: filters.actor }] });
+  if (filters.actor)
+    clauses.push({ OR: [{ actorOid: filters.actor }, { actorUpn: filters.actor }, { actorAppId: filters.actor }] });
   if (filters.deviceId) clauses.push({ deviceId: filters.deviceId });
   if (filters.serialNumber) clauses.push({ deviceSnapshot: { path: ['serialNumber'], equals: filters.serialNumber } });
   if (filters.changeTicket) clauses.push({ changeTicket: filters.changeTicket });

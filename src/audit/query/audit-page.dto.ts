@@ -2,13 +2,23 @@ import { ApiProperty } from '@nestjs/swagger';
 import { ATTEMPT_EXAMPLE, AttemptDto } from '../../attempts/attempt.dto';
 
 export class AuditAttemptPageDto {
-  @ApiProperty({ type: [AttemptDto], description: 'Newest first (receivedAt, then id), each as GET /v1/attempts/{attemptId} shows it.' })
+  @ApiProperty({
+    type: [AttemptDto],
+    description: 'Newest first (receivedAt, then id), each as GET /v1/attempts/{attemptId} shows it.',
+  })
   items!: AttemptDto[];
-  @ApiProperty({ type: String, nullable: true, description: 'Opaque cursor of the next page (pass it as `cursor` with the same filters); null on the last page.' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Opaque cursor of the next page (pass it as `cursor` with the same filters); null on the last page.',
+  })
   next!: string | null;
 }
 
-export const AUDIT_PAGE_EXAMPLE: AuditAttemptPageDto = { items: [ATTEMPT_EXAMPLE], next: 'eyJyIjoiMjAyNi0xMi0wM1QxNDozMjo0OC4xMjBaIiwiaSI6IjNmMmI4YzFlIn0' };
+export const AUDIT_PAGE_EXAMPLE: AuditAttemptPageDto = {
+  items: [ATTEMPT_EXAMPLE],
+  next: 'eyJyIjoiMjAyNi0xMi0wM1QxNDozMjo0OC4xMjBaIiwiaSI6IjNmMmI4YzFlIn0',
+};
 
 const CHECKPOINT_EXAMPLE = {
   seq: 1,

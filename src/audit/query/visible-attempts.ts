@@ -13,8 +13,13 @@ const CHAIN_MEMBERS = ['seq', 'prevHash', 'hash'] as const;
 export function visibleAttempt(ability: AppAbility, renderedJson: string): Record<string, unknown> {
   const rendered = JSON.parse(renderedJson) as Record<string, unknown>;
   const { workNote, ...record } = rendered;
-  const chain = Object.fromEntries(CHAIN_MEMBERS.filter((member) => member in record).map((member) => [member, record[member]]));
-  const shown: Record<string, unknown> = { ...attemptAsSeenBy(ability, record as unknown as AttemptRecord, (workNote ?? null) as WorkNoteState | null), ...chain };
+  const chain = Object.fromEntries(
+    CHAIN_MEMBERS.filter((member) => member in record).map((member) => [member, record[member]]),
+  );
+  const shown: Record<string, unknown> = {
+    ...attemptAsSeenBy(ability, record as unknown as AttemptRecord, (workNote ?? null) as WorkNoteState | null),
+    ...chain,
+  };
   // Chained export lines carry no work note (it changes after sealing): none is added.
   if (!('workNote' in rendered)) delete shown.workNote;
   return shown;

@@ -58,7 +58,15 @@ export class AuditRetention implements OnApplicationBootstrap, OnModuleDestroy {
     if ('run' in outcome) {
       const { run } = outcome;
       this.logger.log(
-        { cutBefore: run.cutBefore, firstSeq: run.firstSeq, cutSeq: run.cutSeq, cutHash: run.cutHash, deleted: run.deletedCount, oldestReceivedAt: run.oldestReceivedAt, newestReceivedAt: run.newestReceivedAt },
+        {
+          cutBefore: run.cutBefore,
+          firstSeq: run.firstSeq,
+          cutSeq: run.cutSeq,
+          cutHash: run.cutHash,
+          deleted: run.deletedCount,
+          oldestReceivedAt: run.oldestReceivedAt,
+          newestReceivedAt: run.newestReceivedAt,
+        },
         'audit retention deleted attempts',
       );
     }
@@ -66,7 +74,9 @@ export class AuditRetention implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async deleteBefore(sql: SqlExecutor, cutBefore: Date): Promise<RetentionOutcome> {
-    const [{ locked }] = await sql.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [RETENTION_LOCK_KEY]);
+    const [{ locked }] = await sql.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
+      RETENTION_LOCK_KEY,
+    ]);
     if (!locked) return { deleted: 0, reason: 'another retention run is in progress' };
     const firstSeq = ((await readLatestRetentionRun(sql))?.cutSeq ?? 0) + 1;
     const cutSeq = await this.lastExpiredSeq(sql, firstSeq, cutBefore);
@@ -88,7 +98,10 @@ export class AuditRetention implements OnApplicationBootstrap, OnModuleDestroy {
       ranAt: new Date(),
       keyId: this.key.keyId,
     };
-    const run: RetentionRun = { ...unsigned, signature: signStatement(retentionStatement(unsigned), this.key.privateKey) };
+    const run: RetentionRun = {
+      ...unsigned,
+      signature: signStatement(retentionStatement(unsigned), this.key.privateKey),
+    };
     await sql.query('SELECT audit_delete_expired_attempts($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
       run.cutBefore,
       run.firstSeq,

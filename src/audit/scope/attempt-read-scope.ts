@@ -22,7 +22,9 @@ export function attemptReadScope(ability: AppAbility): Prisma.AttemptWhereInput 
     action: 'read' as const,
     subject: 'Attempt' as const,
     inverted: rule.inverted,
-    conditions: rule.conditions ? mongoConditionsToPrisma(rule.conditions as Record<string, unknown>, ATTEMPT_FIELDS) : undefined,
+    conditions: rule.conditions
+      ? mongoConditionsToPrisma(rule.conditions as Record<string, unknown>, ATTEMPT_FIELDS)
+      : undefined,
   }));
   // rulesFor lists the strongest rule first; an ability takes the last-defined one as strongest, so rebuild in reverse.
   rules.reverse();

@@ -12,7 +12,9 @@ export function readsEveryAttemptInFull(ability: AppAbility): boolean {
   const reads = ability.rulesFor('read', 'Attempt');
   const diagnoses = ability.rulesFor('diagnose', 'Attempt');
   const unlimitedReads = reads.every((rule) => rule.fields === undefined);
-  const diagnosesAll = diagnoses.some((rule) => !rule.inverted && rule.conditions === undefined) && diagnoses.every((rule) => !rule.inverted);
+  const diagnosesAll =
+    diagnoses.some((rule) => !rule.inverted && rule.conditions === undefined) &&
+    diagnoses.every((rule) => !rule.inverted);
   return unlimitedReads && diagnosesAll;
 }
 
@@ -20,9 +22,15 @@ export function readsEveryAttemptInFull(ability: AppAbility): boolean {
  * Filtering on a device's recorded attributes (serialNumber) or counting by them (groupBy=groupTag) would tell a reader
  * about devices withheld from them: only a reader who reads every attempt in full may.
  */
-export function assertMayFilterOnDevices(ability: AppAbility, query: { serialNumber?: unknown; groupBy?: string }): void {
+export function assertMayFilterOnDevices(
+  ability: AppAbility,
+  query: { serialNumber?: unknown; groupBy?: string },
+): void {
   const onDevices = query.serialNumber !== undefined || query.groupBy === 'groupTag';
   if (onDevices && !readsEveryAttemptInFull(ability)) {
-    throw new ProblemError(ProblemCode.PolicyDenied, 'Filtering or counting by device attributes (serialNumber, groupTag) needs the right to diagnose every attempt; filter by deviceId instead.');
+    throw new ProblemError(
+      ProblemCode.PolicyDenied,
+      'Filtering or counting by device attributes (serialNumber, groupTag) needs the right to diagnose every attempt; filter by deviceId instead.',
+    );
   }
 }

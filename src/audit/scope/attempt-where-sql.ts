@@ -33,7 +33,8 @@ export function attemptWhereToSql(where: Where, params: SqlParameters): string {
     if (value === undefined) continue;
     if (key === 'AND') clauses.push(...asList(value).map((inner) => attemptWhereToSql(inner, params)));
     else if (key === 'OR') clauses.push(anyOf(asList(value).map((inner) => attemptWhereToSql(inner, params))));
-    else if (key === 'NOT') clauses.push(...asList(value).map((inner) => `NOT COALESCE(${attemptWhereToSql(inner, params)}, FALSE)`));
+    else if (key === 'NOT')
+      clauses.push(...asList(value).map((inner) => `NOT COALESCE(${attemptWhereToSql(inner, params)}, FALSE)`));
     else clauses.push(fieldCondition(key, value, params));
   }
   if (clauses.length === 0) return 'TRUE';
@@ -97,16 +98,28 @@ function operatorCondition(column: string, operator: string, value: unknown, par
  */
 function jsonPathEquals(column: string, filter: Record<string, unknown>, params: SqlParameters): string {
   const { path, equals, ...rest } = filter;
-  if (!Array.isArray(path) || path.length === 0 || !path.every((key) => typeof key === 'string') || Object.keys(rest).length > 0) {
+  if (
+    !Array.isArray(path) ||
+    path.length === 0 ||
+    !path.every((key) => typeof key === 'string') ||
+    Object.keys(rest).length > 0
+  ) {
     throw new UnsupportedWhereError(`the JSON filter ${JSON.stringify(filter)}`);
   }
   const keys = path;
-  const node = keys.length === 1 ? `${column} -> ${literal(keys[0])}` : `${column} #> ${literal(`{${keys.map(arrayElement).join(',')}}`)}`;
+  const node =
+    keys.length === 1
+      ? `${column} -> ${literal(keys[0])}`
+      : `${column} #> ${literal(`{${keys.map(arrayElement).join(',')}}`)}`;
   if (typeof equals === 'string') {
-    const text = keys.length === 1 ? `(${column} ->> ${literal(keys[0])})` : `(${column} #>> ${literal(`{${keys.map(arrayElement).join(',')}}`)})`;
+    const text =
+      keys.length === 1
+        ? `(${column} ->> ${literal(keys[0])})`
+        : `(${column} #>> ${literal(`{${keys.map(arrayElement).join(',')}}`)})`;
     return `(${text} = ${params.add(equals)} AND jsonb_typeof(${node}) = 'string')`;
   }
-  if (typeof equals === 'number' || typeof equals === 'boolean') return `(${node}) = ${params.add(JSON.stringify(equals))}::jsonb`;
+  if (typeof equals === 'number' || typeof equals === 'boolean')
+    return `(${node}) = ${params.add(JSON.stringify(equals))}::jsonb`;
   throw new UnsupportedWhereError(`the JSON filter ${JSON.stringify(filter)}`);
 }
 
@@ -119,7 +132,8 @@ function isFilterObject(value: unknown): value is Record<string, unknown> {
 }
 
 function scalar(value: unknown): unknown {
-  if (isFilterObject(value) || Array.isArray(value)) throw new UnsupportedWhereError(`the value ${JSON.stringify(value)}`);
+  if (isFilterObject(value) || Array.isArray(value))
+    throw new UnsupportedWhereError(`the value ${JSON.stringify(value)}`);
   return value;
 }
 

@@ -16,19 +16,24 @@ export class UntranslatableConditionError extends Error {}
  * a null field, as they do in memory. Anything without an exact equivalent is refused rather than approximated,
  * because a wider translation of an inverted rule would show rows the policy forbids.
  */
-export function mongoConditionsToPrisma(conditions: Readonly<Record<string, unknown>>, fields: ReadonlySet<string>): Where {
+export function mongoConditionsToPrisma(
+  conditions: Readonly<Record<string, unknown>>,
+  fields: ReadonlySet<string>,
+): Where {
   const clauses = Object.entries(conditions).map(([path, condition]) => translatePath(path, condition, fields));
   return clauses.length === 1 ? clauses[0] : { AND: clauses };
 }
 
 function translatePath(path: string, condition: unknown, fields: ReadonlySet<string>): Where {
   const [field, ...jsonPath] = path.split('.');
-  if (path.startsWith('$') || !fields.has(field)) throw new UntranslatableConditionError(`${path} is not a field of Attempt`);
+  if (path.startsWith('$') || !fields.has(field))
+    throw new UntranslatableConditionError(`${path} is not a field of Attempt`);
   if (jsonPath.length > 0) {
     if (!ATTEMPT_JSON_FIELDS.has(field)) throw new UntranslatableConditionError(`${field} has no nested fields`);
     return translateJsonPath(field, jsonPath, condition);
   }
-  if (ATTEMPT_JSON_FIELDS.has(field)) throw new UntranslatableConditionError(`${field} can only be matched on a nested field`);
+  if (ATTEMPT_JSON_FIELDS.has(field))
+    throw new UntranslatableConditionError(`${field} can only be matched on a nested field`);
   return ATTEMPT_LIST_FIELDS.has(field) ? translateList(field, condition) : translateScalar(field, condition);
 }
 
@@ -39,14 +44,18 @@ function translateScalar(field: string, condition: unknown): Where {
       case '$eq':
         return { [field]: scalarValue(field, value) };
       case '$ne':
-        return value === null ? { [field]: { not: null } } : { OR: [{ [field]: { not: scalarValue(field, value) } }, { [field]: null }] };
+        return value === null
+          ? { [field]: { not: null } }
+          : { OR: [{ [field]: { not: scalarValue(field, value) } }, { [field]: null }] };
       case '$in': {
         const { values, withNull } = scalarList(field, value);
         return withNull ? { OR: [{ [field]: { in: values } }, { [field]: null }] } : { [field]: { in: values } };
       }
       case '$nin': {
         const { values, withNull } = scalarList(field, value);
-        return withNull ? { [field]: { notIn: values, not: null } } : { OR: [{ [field]: { notIn: values } }, { [field]: null }] };
+        return withNull
+          ? { [field]: { notIn: values, not: null } }
+          : { OR: [{ [field]: { notIn: values } }, { [field]: null }] };
       }
       default:
         // $lt and friends included: in memory CASL compares a null, or a date with the policy's date string, as
@@ -70,7 +79,9 @@ function translateList(field: string, condition: unknown): Where {
 }
 
 function translateJsonPath(field: string, path: string[], condition: unknown): Where {
-  const equalsOne = (value: unknown): Where => ({ [field]: { path, equals: primitive(`${field}.${path.join('.')}`, value) } });
+  const equalsOne = (value: unknown): Where => ({
+    [field]: { path, equals: primitive(`${field}.${path.join('.')}`, value) },
+  });
   if (!isOperatorObject(condition)) return equalsOne(condition);
   const clauses = Object.entries(condition).map(([operator, value]): Where => {
     if (operator === '$eq') return equalsOne(value);
@@ -92,7 +103,8 @@ function scalarValue(field: string, value: unknown): Primitive | Date | null {
 }
 
 function primitive(field: string, value: unknown): Primitive {
-  if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return value;
+  if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)))
+    return value;
   throw new UntranslatableConditionError(`${field} compared with ${JSON.stringify(value)}`);
 }
 
@@ -103,6 +115,8 @@ function primitives(field: string, value: unknown): Primitive[] {
 
 function scalarList(field: string, value: unknown): { values: (Primitive | Date)[]; withNull: boolean } {
   if (!Array.isArray(value)) throw new UntranslatableConditionError(`${field} needs a list`);
-  const values = value.filter((item) => item !== null).map((item) => (item instanceof Date ? item : primitive(field, item)));
+  const values = value
+    .filter((item) => item !== null)
+    .map((item) => (item instanceof Date ? item : primitive(field, item)));
   return { values, withNull: values.length < value.length };
 }

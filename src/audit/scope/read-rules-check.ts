@@ -16,7 +16,10 @@ export function checkAttemptReadRulesTranslate(policy: Policy): void {
       const readsAttempts = [rule.action].flat().includes('read') && [rule.subject].flat().includes('Attempt');
       if (!readsAttempts || rule.conditions === undefined) return;
       try {
-        mongoConditionsToPrisma(interpolateConditions(rule.conditions, SAMPLE_CALLER) as Record<string, unknown>, ATTEMPT_FIELDS);
+        mongoConditionsToPrisma(
+          interpolateConditions(rule.conditions, SAMPLE_CALLER) as Record<string, unknown>,
+          ATTEMPT_FIELDS,
+        );
       } catch (error) {
         if (!(error instanceof UntranslatableConditionError)) throw error;
         errors.push(`  at roles.${role}[${index}].conditions: the audit reports cannot apply ${error.message}`);

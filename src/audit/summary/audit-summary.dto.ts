@@ -2,10 +2,19 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { SUMMARY_GROUPS } from './audit-summary.repository';
 
 export class SummaryBucketDto {
-  @ApiProperty({ type: String, nullable: true, description: 'The outcome, the actor object id, the UTC day (YYYY-MM-DD) or the groupTag; null when the attempt has none.' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'The outcome, the actor object id, the UTC day (YYYY-MM-DD) or the groupTag; null when the attempt has none.',
+  })
   key!: string | null;
   @ApiProperty() count!: number;
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'groupBy=actor: the UPN or client app id seen with that object id.' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'groupBy=actor: the UPN or client app id seen with that object id.',
+  })
   label?: string | null;
 }
 
@@ -14,5 +23,6 @@ export class AuditSummaryDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) from!: Date | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) to!: Date | null;
   @ApiProperty({ description: 'Attempts counted: the sum of the buckets.' }) total!: number;
-  @ApiProperty({ type: [SummaryBucketDto], description: 'Largest first; days in calendar order.' }) buckets!: SummaryBucketDto[];
+  @ApiProperty({ type: [SummaryBucketDto], description: 'Largest first; days in calendar order.' })
+  buckets!: SummaryBucketDto[];
 }

@@ -23,10 +23,18 @@ const KEY: Record<SummaryGroup, string> = {
 };
 
 // Days in calendar order for a time series; the other groups largest first.
-const ORDER: Record<SummaryGroup, string> = { outcome: '"count" DESC, "key"', actor: '"count" DESC, "key"', day: '"key"', groupTag: '"count" DESC, "key"' };
+const ORDER: Record<SummaryGroup, string> = {
+  outcome: '"count" DESC, "key"',
+  actor: '"count" DESC, "key"',
+  day: '"key"',
+  groupTag: '"count" DESC, "key"',
+};
 
 /** The statement behind a summary, also run by the benchmark as its floor. */
-export function summaryQuery(where: Prisma.AttemptWhereInput, groupBy: SummaryGroup): { text: string; values: unknown[] } {
+export function summaryQuery(
+  where: Prisma.AttemptWhereInput,
+  groupBy: SummaryGroup,
+): { text: string; values: unknown[] } {
   const params = new SqlParameters();
   const condition = attemptWhereToSql(where, params);
   const label = groupBy === 'actor' ? `, max(coalesce("actor_upn", "actor_app_id")) AS "label"` : '';

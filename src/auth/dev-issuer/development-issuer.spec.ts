@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER, DevelopmentSigningKeys, signDevelopmentToken } from './development-issuer';
+import {
+  DEVELOPMENT_AUDIENCE,
+  DEVELOPMENT_ISSUER,
+  DevelopmentSigningKeys,
+  signDevelopmentToken,
+} from './development-issuer';
 
 describe(DevelopmentSigningKeys.name, () => {
   it('reads its key from disk once, not on every request', async () => {
@@ -13,7 +18,10 @@ describe(DevelopmentSigningKeys.name, () => {
     await keys.keyResolver();
     rmSync(dataDir, { recursive: true, force: true });
 
-    const { payload } = await jwtVerify(token, await keys.keyResolver(), { issuer: DEVELOPMENT_ISSUER, audience: DEVELOPMENT_AUDIENCE });
+    const { payload } = await jwtVerify(token, await keys.keyResolver(), {
+      issuer: DEVELOPMENT_ISSUER,
+      audience: DEVELOPMENT_AUDIENCE,
+    });
 
     expect(payload.oid).toBe('o');
   });

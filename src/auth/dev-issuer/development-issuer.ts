@@ -1,6 +1,14 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  SignJWT,
+  type JWK,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { SigningKeys } from '../signing-keys';
 
 /**
@@ -25,7 +33,11 @@ export async function loadOrCreateDevelopmentKey(dataDir: string): Promise<Store
   } catch {
     const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
     const kid = `dev-${Date.now()}`;
-    const key: StoredKey = { kid, privateJwk: await exportJWK(privateKey), publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
+    const key: StoredKey = {
+      kid,
+      privateJwk: await exportJWK(privateKey),
+      publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' },
+    };
     mkdirSync(dataDir, { recursive: true });
     try {
       writeFileSync(path, JSON.stringify(key), { mode: 0o600, flag: 'wx' });
@@ -49,7 +61,9 @@ export class DevelopmentSigningKeys extends SigningKeys {
 
   /** Read from disk once; the key never changes while the gate runs. */
   keyResolver(): Promise<JWTVerifyGetKey> {
-    this.resolver ??= loadOrCreateDevelopmentKey(this.dataDir).then((key) => createLocalJWKSet({ keys: [key.publicJwk] }));
+    this.resolver ??= loadOrCreateDevelopmentKey(this.dataDir).then((key) =>
+      createLocalJWKSet({ keys: [key.publicJwk] }),
+    );
     return this.resolver;
   }
 }
@@ -65,8 +79,17 @@ export interface DevelopmentTokenRequest {
 export async function signDevelopmentToken(dataDir: string, request: DevelopmentTokenRequest): Promise<string> {
   const key = await loadOrCreateDevelopmentKey(dataDir);
   const privateKey = await importJWK(key.privateJwk, 'RS256');
-  const userClaims = request.kind === 'user' ? { preferred_username: request.upn, name: request.upn, scp: 'access_as_user' } : {};
-  return new SignJWT({ oid: request.oid, tid: DEVELOPMENT_TENANT, roles: request.roles, idtyp: request.kind, azp: 'development-cli', ver: '2.0', ...userClaims })
+  const userClaims =
+    request.kind === 'user' ? { preferred_username: request.upn, name: request.upn, scp: 'access_as_user' } : {};
+  return new SignJWT({
+    oid: request.oid,
+    tid: DEVELOPMENT_TENANT,
+    roles: request.roles,
+    idtyp: request.kind,
+    azp: 'development-cli',
+    ver: '2.0',
+    ...userClaims,
+  })
     .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
     .setIssuer(DEVELOPMENT_ISSUER)
     .setAudience(DEVELOPMENT_AUDIENCE)

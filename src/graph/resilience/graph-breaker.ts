@@ -1,4 +1,11 @@
-import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhenResult, type CircuitBreakerPolicy } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  handleWhenResult,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
 import type { GraphResult } from '../graph-client';
 
 export type CircuitStatus = { state: 'closed' | 'half_open' } | { state: 'open'; retryAfterSeconds: number };
@@ -22,10 +29,13 @@ export class GraphBreaker {
     failures: number,
     private readonly cooldownMs: number,
   ) {
-    this.policy = circuitBreaker(handleWhenResult((result) => isGraphFailure(result as GraphResult<unknown>)), {
-      halfOpenAfter: cooldownMs,
-      breaker: new ConsecutiveBreaker(failures),
-    });
+    this.policy = circuitBreaker(
+      handleWhenResult((result) => isGraphFailure(result as GraphResult<unknown>)),
+      {
+        halfOpenAfter: cooldownMs,
+        breaker: new ConsecutiveBreaker(failures),
+      },
+    );
     this.policy.onBreak(() => {
       this.openedAt = Date.now();
     });

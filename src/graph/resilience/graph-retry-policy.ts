@@ -16,7 +16,9 @@ export function isRetryable(operation: 'read' | 'unassign', result: GraphResult<
     case 'unavailable':
       return result.cause !== 'circuit_open';
     case 'error':
-      return operation === 'read' ? RETRIED_STATUSES.has(result.status) : result.status === 429 || result.status === 503;
+      return operation === 'read'
+        ? RETRIED_STATUSES.has(result.status)
+        : result.status === 429 || result.status === 503;
     default:
       return operation === 'read';
   }
@@ -30,11 +32,16 @@ export function mayHaveHappened(result: GraphResult<unknown>): boolean {
 /** Exponential back-off with full jitter, never shorter than what Graph's Retry-After asks for. */
 export class RetryDelays {
   private backoff: IBackoff<unknown> | undefined;
-  private readonly factory = new ExponentialBackoff({ generator: fullJitterGenerator, initialDelay: 200, maxDelay: 10_000 });
+  private readonly factory = new ExponentialBackoff({
+    generator: fullJitterGenerator,
+    initialDelay: 200,
+    maxDelay: 10_000,
+  });
 
   next(result: GraphResult<unknown>): number {
     this.backoff = this.backoff ? this.backoff.next(undefined) : this.factory.next();
-    const retryAfterMs = 'retryAfterSeconds' in result && result.retryAfterSeconds !== undefined ? result.retryAfterSeconds * 1000 : 0;
+    const retryAfterMs =
+      'retryAfterSeconds' in result && result.retryAfterSeconds !== undefined ? result.retryAfterSeconds * 1000 : 0;
     return Math.max(Math.ceil(this.backoff.duration), Math.ceil(retryAfterMs));
   }
 }

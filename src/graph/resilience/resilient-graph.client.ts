@@ -42,12 +42,16 @@ export class ResilientGraphClient extends GraphClient {
 
   getAutopilotDevice(deviceId: string, clientRequestId: string): Promise<GraphResult<AutopilotDevice>> {
     const deadline = Date.now() + this.settings.callDeadlineMs;
-    return this.call('read', deadline, clientRequestId, () => this.inner.getAutopilotDevice(deviceId, clientRequestId, { deadline }));
+    return this.call('read', deadline, clientRequestId, () =>
+      this.inner.getAutopilotDevice(deviceId, clientRequestId, { deadline }),
+    );
   }
 
   listAutopilotDevicesBySerial(serialNumber: string, clientRequestId: string): Promise<GraphResult<AutopilotDevice[]>> {
     const deadline = Date.now() + this.settings.callDeadlineMs;
-    return this.call('read', deadline, clientRequestId, () => this.inner.listAutopilotDevicesBySerial(serialNumber, clientRequestId, { deadline }));
+    return this.call('read', deadline, clientRequestId, () =>
+      this.inner.listAutopilotDevicesBySerial(serialNumber, clientRequestId, { deadline }),
+    );
   }
 
   async unassignResourceAccount(deviceId: string, clientRequestId: string): Promise<GraphResult<void>> {
@@ -65,7 +69,16 @@ export class ResilientGraphClient extends GraphClient {
       tries.push(...(device.tries ?? []));
       if (device.kind === 'ok' && !hasResourceAccount(device.value)) {
         const durationMs = result.durationMs + device.durationMs;
-        return { kind: 'ok', status: 204, value: undefined, requestId: result.requestId, clientRequestId, durationMs, reconciled: true, tries };
+        return {
+          kind: 'ok',
+          status: 204,
+          value: undefined,
+          requestId: result.requestId,
+          clientRequestId,
+          durationMs,
+          reconciled: true,
+          tries,
+        };
       }
       // Read back and still assigned: the unassign did not happen, and may be sent again while tries and time remain.
       if (device.kind !== 'ok' || postsLeft() <= 0 || Date.now() >= deadline) return { ...asLost(result), tries };
@@ -73,7 +86,13 @@ export class ResilientGraphClient extends GraphClient {
   }
 
   /** One operation: tries until it succeeds, fails for good, or runs out of tries or time. */
-  private async call<T>(operation: Operation, deadline: number, clientRequestId: string, send: () => Promise<GraphResult<T>>, maxTries = this.settings.maxTries): Promise<GraphResult<T>> {
+  private async call<T>(
+    operation: Operation,
+    deadline: number,
+    clientRequestId: string,
+    send: () => Promise<GraphResult<T>>,
+    maxTries = this.settings.maxTries,
+  ): Promise<GraphResult<T>> {
     const tries: GraphTry[] = [];
     const delays = new RetryDelays();
     let waitMs = 0;
@@ -81,21 +100,35 @@ export class ResilientGraphClient extends GraphClient {
       if (waitMs > 0) await sleep(waitMs);
       const result = await this.tryOnce(operation, attempt, clientRequestId, send);
       tries.push(tryOf(operation, result, waitMs));
-      if (attempt >= maxTries || !isRetryable(operation === 'unassign' ? 'unassign' : 'read', result)) return { ...result, tries };
+      if (attempt >= maxTries || !isRetryable(operation === 'unassign' ? 'unassign' : 'read', result))
+        return { ...result, tries };
       waitMs = delays.next(result);
       if (Date.now() + waitMs >= deadline) return { ...result, tries };
       this.instruments.observer?.retrying(operation);
     }
   }
 
-  private tryOnce<T>(operation: Operation, attempt: number, clientRequestId: string, send: () => Promise<GraphResult<T>>): Promise<GraphResult<T>> {
-    const attributes = { 'autopilot_gate.graph.operation': operation, 'autopilot_gate.graph.try': attempt, 'autopilot_gate.graph.client_request_id': clientRequestId };
+  private tryOnce<T>(
+    operation: Operation,
+    attempt: number,
+    clientRequestId: string,
+    send: () => Promise<GraphResult<T>>,
+  ): Promise<GraphResult<T>> {
+    const attributes = {
+      'autopilot_gate.graph.operation': operation,
+      'autopilot_gate.graph.try': attempt,
+      'autopilot_gate.graph.client_request_id': clientRequestId,
+    };
     return this.instruments.tracer.inSpan(
       `graph ${operation}`,
       attributes,
       async (span) => {
         const result = (await this.breaker.run(send)) ?? this.circuitOpen(clientRequestId);
-        span.setAttributes({ 'autopilot_gate.graph.result': result.kind, 'http.response.status_code': result.status, 'autopilot_gate.graph.request_id': result.requestId });
+        span.setAttributes({
+          'autopilot_gate.graph.result': result.kind,
+          'http.response.status_code': result.status,
+          'autopilot_gate.graph.request_id': result.requestId,
+        });
         if (result.kind !== 'ok') span.fail(new Error(result.kind));
         this.instruments.observer?.tried(operation, result);
         noteGraphAnswer(result.requestId);
@@ -107,7 +140,14 @@ export class ResilientGraphClient extends GraphClient {
 
   private circuitOpen(clientRequestId: string): GraphResult<never> {
     const retryAfterSeconds = this.breaker.retryAfterSeconds();
-    return { kind: 'unavailable', cause: 'circuit_open', reason: 'circuit open', retryAfterSeconds, clientRequestId, durationMs: 0 };
+    return {
+      kind: 'unavailable',
+      cause: 'circuit_open',
+      reason: 'circuit open',
+      retryAfterSeconds,
+      clientRequestId,
+      durationMs: 0,
+    };
   }
 }
 
@@ -127,5 +167,12 @@ function tryOf(operation: Operation, result: GraphResult<unknown>, waitMs: numbe
 /** An unassign whose outcome could not be read back: the action may or may not have happened. */
 function asLost<T>(result: GraphResult<T>): GraphResult<T> {
   if (result.kind === 'lost') return result;
-  return { kind: 'lost', reason: `${result.kind === 'error' ? `status ${result.status}` : result.kind}; the device could not be read back`, status: result.status, requestId: result.requestId, clientRequestId: result.clientRequestId, durationMs: result.durationMs };
+  return {
+    kind: 'lost',
+    reason: `${result.kind === 'error' ? `status ${result.status}` : result.kind}; the device could not be read back`,
+    status: result.status,
+    requestId: result.requestId,
+    clientRequestId: result.clientRequestId,
+    durationMs: result.durationMs,
+  };
 }

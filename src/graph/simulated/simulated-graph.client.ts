@@ -16,10 +16,20 @@ export class SimulatedGraphClient extends GraphClient {
   async getAutopilotDevice(deviceId: string, clientRequestId: string): Promise<GraphResult<AutopilotDevice>> {
     const device = this.devices.get(deviceId.toLowerCase());
     if (!device) return this.notFound(deviceId, clientRequestId);
-    return { kind: 'ok', status: 200, value: { ...device }, requestId: this.nextRequestId(), clientRequestId, durationMs: 0 };
+    return {
+      kind: 'ok',
+      status: 200,
+      value: { ...device },
+      requestId: this.nextRequestId(),
+      clientRequestId,
+      durationMs: 0,
+    };
   }
 
-  async listAutopilotDevicesBySerial(serialNumber: string, clientRequestId: string): Promise<GraphResult<AutopilotDevice[]>> {
+  async listAutopilotDevicesBySerial(
+    serialNumber: string,
+    clientRequestId: string,
+  ): Promise<GraphResult<AutopilotDevice[]>> {
     const wanted = serialNumber.toLowerCase();
     const value = this.listDevices().filter((device) => device.serialNumber?.toLowerCase().includes(wanted));
     return { kind: 'ok', status: 200, value, requestId: this.nextRequestId(), clientRequestId, durationMs: 0 };
@@ -30,7 +40,14 @@ export class SimulatedGraphClient extends GraphClient {
     if (!device) return this.notFound(deviceId, clientRequestId);
     device.resourceName = null;
     device.addressableUserName = null;
-    return { kind: 'ok', status: 204, value: undefined, requestId: this.nextRequestId(), clientRequestId, durationMs: 0 };
+    return {
+      kind: 'ok',
+      status: 204,
+      value: undefined,
+      requestId: this.nextRequestId(),
+      clientRequestId,
+      durationMs: 0,
+    };
   }
 
   private notFound(deviceId: string, clientRequestId: string): GraphResult<never> {

@@ -6,7 +6,10 @@ import { freeText as text } from '../../http/text-input';
 const instant = z.iso
   .datetime({ offset: true })
   .transform((value) => new Date(value))
-  .refine((date) => date.getUTCFullYear() >= 1970 && date.getUTCFullYear() <= 9999, 'must be between the years 1970 and 9999');
+  .refine(
+    (date) => date.getUTCFullYear() >= 1970 && date.getUTCFullYear() <= 9999,
+    'must be between the years 1970 and 9999',
+  );
 
 export const localTicketInputSchema = z
   .object({
@@ -14,27 +17,46 @@ export const localTicketInputSchema = z
     approval: text(40).pipe(z.string().min(1)),
     plannedStart: instant,
     plannedEnd: instant,
-    affectedCis: z.array(text(200).pipe(z.string().min(1))).max(1000).default([]),
+    affectedCis: z
+      .array(text(200).pipe(z.string().min(1)))
+      .max(1000)
+      .default([]),
     shortDescription: text(1000).optional(),
   })
   .strict()
-  .refine((ticket) => ticket.plannedEnd > ticket.plannedStart, { message: 'plannedEnd must be after plannedStart', path: ['plannedEnd'] });
+  .refine((ticket) => ticket.plannedEnd > ticket.plannedStart, {
+    message: 'plannedEnd must be after plannedStart',
+    path: ['plannedEnd'],
+  });
 
 export class LocalChangeTicketInputDto {
-  @ApiProperty({ example: 'Implement', description: 'State label, compared with changeTickets.acceptStates of the policy.' }) state!: string;
+  @ApiProperty({
+    example: 'Implement',
+    description: 'State label, compared with changeTickets.acceptStates of the policy.',
+  })
+  state!: string;
   @ApiProperty({ example: 'approved', description: 'ServiceNow-style approval value.' }) approval!: string;
   @ApiProperty({ format: 'date-time', description: 'Between the years 1970 and 9999.' }) plannedStart!: string;
   @ApiProperty({ format: 'date-time', description: 'After plannedStart, before the year 10000.' }) plannedEnd!: string;
-  @ApiPropertyOptional({ type: [String], description: 'Affected CIs: device serial numbers or display names.' }) affectedCis?: string[];
+  @ApiPropertyOptional({ type: [String], description: 'Affected CIs: device serial numbers or display names.' })
+  affectedCis?: string[];
   @ApiPropertyOptional() shortDescription?: string;
 }
 
 export class LocalChangeTicketDto extends LocalChangeTicketInputDto {
   @ApiProperty({ example: 'CHG0001234' }) number!: string;
   @ApiProperty({ enum: ['local'] }) source!: 'local';
-  @ApiPropertyOptional({ type: [String], description: 'Everyone who has written the ticket (tenant/oid); none of them may use it where separation of duties applies.' })
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'Everyone who has written the ticket (tenant/oid); none of them may use it where separation of duties applies.',
+  })
   writtenBy?: string[];
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'Work notes: one per forwarded attempt checked against the ticket ({attemptId, writtenAt, body}).' })
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    description: 'Work notes: one per forwarded attempt checked against the ticket ({attemptId, writtenAt, body}).',
+  })
   workNotes?: object[];
 }
 

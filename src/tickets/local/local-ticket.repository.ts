@@ -30,7 +30,11 @@ export class LocalTicketRepository {
 
   /** The work notes written on the ticket, one per forwarded attempt checked against it, oldest first. */
   async notesOf(number: string): Promise<{ attemptId: string; writtenAt: Date; body: string }[]> {
-    return this.prisma.localChangeTicketNote.findMany({ where: { number }, orderBy: { writtenAt: 'asc' }, select: { attemptId: true, writtenAt: true, body: true } });
+    return this.prisma.localChangeTicketNote.findMany({
+      where: { number },
+      orderBy: { writtenAt: 'asc' },
+      select: { attemptId: true, writtenAt: true, body: true },
+    });
   }
 
   /** Creates or replaces the ticket and records who wrote it, before and after, in one transaction. */

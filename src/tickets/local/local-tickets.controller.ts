@@ -37,12 +37,28 @@ export class LocalTicketsController {
   @Put(':number')
   @ApiOperation({
     operationId: 'putChangeTicket',
-    summary: 'Create or replace a change ticket kept by the gate (TICKET_PROVIDER=local). Needs write on LocalChangeTicket.',
-    description: 'The rule is checked against the ticket as it was and as it will be. Every write is recorded: who, when, before and after.',
+    summary:
+      'Create or replace a change ticket kept by the gate (TICKET_PROVIDER=local). Needs write on LocalChangeTicket.',
+    description:
+      'The rule is checked against the ticket as it was and as it will be. Every write is recorded: who, when, before and after.',
   })
-  @ApiBody({ type: LocalChangeTicketInputDto, required: true, examples: { approved: { summary: 'An approved change for one room', value: LOCAL_TICKET_INPUT_EXAMPLE } } })
-  @ApiOkResponse({ type: LocalChangeTicketDto, description: 'The ticket as stored.', example: LOCAL_TICKET_SAVED_EXAMPLE })
-  @ApiProblemResponses(ProblemCode.InvalidRequest, ProblemCode.Unauthenticated, ProblemCode.PolicyDenied, ProblemCode.PayloadTooLarge, ProblemCode.UnsupportedMediaType)
+  @ApiBody({
+    type: LocalChangeTicketInputDto,
+    required: true,
+    examples: { approved: { summary: 'An approved change for one room', value: LOCAL_TICKET_INPUT_EXAMPLE } },
+  })
+  @ApiOkResponse({
+    type: LocalChangeTicketDto,
+    description: 'The ticket as stored.',
+    example: LOCAL_TICKET_SAVED_EXAMPLE,
+  })
+  @ApiProblemResponses(
+    ProblemCode.InvalidRequest,
+    ProblemCode.Unauthenticated,
+    ProblemCode.PolicyDenied,
+    ProblemCode.PayloadTooLarge,
+    ProblemCode.UnsupportedMediaType,
+  )
   async save(
     @Param('number') number: string,
     @Body() body: unknown,
@@ -56,19 +72,34 @@ export class LocalTicketsController {
     const input = parseWithSchema(localTicketInputSchema, readJsonBody(body, contentType));
     const before = await this.tickets.find(number);
     const changes = [before, { number, ...input }].filter((ticket) => ticket !== null);
-    if (changes.some((ticket) => ability.cannot('write', subject('LocalChangeTicket', { ...ticket })))) throw denied('write', number);
+    if (changes.some((ticket) => ability.cannot('write', subject('LocalChangeTicket', { ...ticket }))))
+      throw denied('write', number);
     return this.tickets.save(number, input, { principal, correlationId: request.id });
   }
 
   @Get(':number')
   @ApiOperation({
     operationId: 'getChangeTicket',
-    summary: 'Read a change ticket kept by the gate. Needs read on LocalChangeTicket; `fields` of the rule limit the answer.',
-    description: 'With its work notes: one per forwarded attempt checked against the ticket. A ticket the caller may not read is a 404.',
+    summary:
+      'Read a change ticket kept by the gate. Needs read on LocalChangeTicket; `fields` of the rule limit the answer.',
+    description:
+      'With its work notes: one per forwarded attempt checked against the ticket. A ticket the caller may not read is a 404.',
   })
-  @ApiOkResponse({ type: LocalChangeTicketDto, description: 'The ticket and its work notes.', example: LOCAL_TICKET_EXAMPLE })
-  @ApiProblemResponses(ProblemCode.InvalidRequest, ProblemCode.Unauthenticated, ProblemCode.PolicyDenied, ProblemCode.ChangeTicketNotFound)
-  async find(@Param('number') number: string, @CurrentPrincipal() principal: Principal): Promise<Partial<ChangeTicket & { workNotes: unknown[] }>> {
+  @ApiOkResponse({
+    type: LocalChangeTicketDto,
+    description: 'The ticket and its work notes.',
+    example: LOCAL_TICKET_EXAMPLE,
+  })
+  @ApiProblemResponses(
+    ProblemCode.InvalidRequest,
+    ProblemCode.Unauthenticated,
+    ProblemCode.PolicyDenied,
+    ProblemCode.ChangeTicketNotFound,
+  )
+  async find(
+    @Param('number') number: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<Partial<ChangeTicket & { workNotes: unknown[] }>> {
     const ability = this.abilities.forPrincipal(principal);
     if (ability.cannot('read', 'LocalChangeTicket')) throw denied('read');
     this.validateNumber(number);
@@ -78,7 +109,12 @@ export class LocalTicketsController {
       throw new ProblemError(ProblemCode.ChangeTicketNotFound, `No local change ticket ${number} is visible to you.`);
     }
     const shown = { ...ticket, workNotes: await this.tickets.notesOf(number) };
-    return readableFields(ability, 'LocalChangeTicket', shown, [...LOCAL_TICKET_FIELDS, 'source', 'writtenBy', 'workNotes']);
+    return readableFields(ability, 'LocalChangeTicket', shown, [
+      ...LOCAL_TICKET_FIELDS,
+      'source',
+      'writtenBy',
+      'workNotes',
+    ]);
   }
 
   private validateNumber(number: string): void {
@@ -95,4 +131,3 @@ function denied(action: 'read' | 'write', number?: string): ProblemError {
   const which = number === undefined ? 'local change tickets' : `local change ticket ${number}`;
   return new ProblemError(ProblemCode.PolicyDenied, `Your roles do not allow ${action} on ${which}.`);
 }
-

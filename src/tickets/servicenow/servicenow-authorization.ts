@@ -1,8 +1,7 @@
 import { TicketProviderUnavailableError } from '../ticket-provider';
 
 export type ServiceNowCredentials =
-  | { kind: 'basic'; username: string; password: string }
-  | { kind: 'oauth'; clientId: string; clientSecret: string };
+  { kind: 'basic'; username: string; password: string } | { kind: 'oauth'; clientId: string; clientSecret: string };
 
 const RENEW_BEFORE_EXPIRY_MS = 60_000;
 
@@ -35,7 +34,10 @@ export class ServiceNowAuthorization {
     this.cached = undefined;
   }
 
-  private async fetchToken(credentials: { clientId: string; clientSecret: string }): Promise<{ header: string; expiresAt: number }> {
+  private async fetchToken(credentials: {
+    clientId: string;
+    clientSecret: string;
+  }): Promise<{ header: string; expiresAt: number }> {
     const response = await fetch(`${this.instanceUrl}/oauth_token.do`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
@@ -46,9 +48,14 @@ export class ServiceNowAuthorization {
       }),
       signal: AbortSignal.timeout(this.timeoutMs),
     }).catch(() => undefined);
-    if (!response?.ok) throw new TicketProviderUnavailableError(`ServiceNow token endpoint answered ${response?.status ?? 'nothing'}`);
-    const body = (await response.json().catch(() => null)) as { access_token?: unknown; expires_in?: number | string } | null;
-    if (typeof body?.access_token !== 'string') throw new TicketProviderUnavailableError('ServiceNow token endpoint returned no access_token');
+    if (!response?.ok)
+      throw new TicketProviderUnavailableError(`ServiceNow token endpoint answered ${response?.status ?? 'nothing'}`);
+    const body = (await response.json().catch(() => null)) as {
+      access_token?: unknown;
+      expires_in?: number | string;
+    } | null;
+    if (typeof body?.access_token !== 'string')
+      throw new TicketProviderUnavailableError('ServiceNow token endpoint returned no access_token');
     const lifetimeMs = Number(body.expires_in ?? 0) * 1000;
     return { header: `Bearer ${body.access_token}`, expiresAt: Date.now() + lifetimeMs - RENEW_BEFORE_EXPIRY_MS };
   }

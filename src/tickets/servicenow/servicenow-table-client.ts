@@ -27,19 +27,28 @@ export class ServiceNowTableClient {
     if (response.status === 404) return [];
     if (!response.ok) throw new TicketProviderUnavailableError(`ServiceNow answered ${response.status} for ${table}`);
     const result = (await readJson(response, table)).result;
-    if (!Array.isArray(result)) throw new TicketProviderUnavailableError(`ServiceNow's answer for ${table} has no result list`);
+    if (!Array.isArray(result))
+      throw new TicketProviderUnavailableError(`ServiceNow's answer for ${table} has no result list`);
     return result.filter((row): row is ServiceNowRow => row !== null && typeof row === 'object');
   }
 
   /** PATCH one record; ServiceNow's 200 body is not needed, so it is not asked for. */
   async patch(table: string, sysId: string, fields: Record<string, string>): Promise<void> {
     const url = new URL(`${this.instanceUrl}/api/now/table/${table}/${encodeURIComponent(sysId)}`);
-    const response = await this.send(url, { method: 'PATCH', body: JSON.stringify(fields), headers: { 'content-type': 'application/json', 'x-no-response-body': 'true' } });
+    const response = await this.send(url, {
+      method: 'PATCH',
+      body: JSON.stringify(fields),
+      headers: { 'content-type': 'application/json', 'x-no-response-body': 'true' },
+    });
     await response.body?.cancel();
-    if (!response.ok) throw new TicketProviderUnavailableError(`ServiceNow answered ${response.status} to the PATCH of ${table}`);
+    if (!response.ok)
+      throw new TicketProviderUnavailableError(`ServiceNow answered ${response.status} to the PATCH of ${table}`);
   }
 
-  private async send(url: URL, init: { method: string; body?: string; headers?: Record<string, string> }): Promise<Response> {
+  private async send(
+    url: URL,
+    init: { method: string; body?: string; headers?: Record<string, string> },
+  ): Promise<Response> {
     let response = await this.fetch(url, init);
     if (response.status === 401 && this.authorization.renewable) {
       // An OAuth token can be revoked or expire early: one new token, one more try.
@@ -51,7 +60,10 @@ export class ServiceNowTableClient {
     return response;
   }
 
-  private async fetch(url: URL, init: { method: string; body?: string; headers?: Record<string, string> }): Promise<Response> {
+  private async fetch(
+    url: URL,
+    init: { method: string; body?: string; headers?: Record<string, string> },
+  ): Promise<Response> {
     try {
       return await fetch(url, {
         ...init,
@@ -68,8 +80,8 @@ export class ServiceNowTableClient {
 async function readJson(response: Response, table: string): Promise<{ result?: unknown }> {
   try {
     // The timeout signal covers the body too: a stall mid-body ends here.
-    const body = (await response.json());
-    return body !== null && typeof body === 'object' ? (body) : {};
+    const body = await response.json();
+    return body !== null && typeof body === 'object' ? body : {};
   } catch (error) {
     throw new TicketProviderUnavailableError(
       `ServiceNow's answer for ${table} could not be read as JSON (${response.headers.get('content-type') ?? 'no content type'}): ${(error as Error).name}`,

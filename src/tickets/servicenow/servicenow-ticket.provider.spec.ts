@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseServiceNowUtc } from './servicenow-ticket.provider';
 
 describe(parseServiceNowUtc.name, () => {
-  it('reads a stored value as UTC, whatever the machine\'s time zone', () => {
+  it("reads a stored value as UTC, whatever the machine's time zone", () => {
     expect(parseServiceNowUtc('2025-06-01 23:30:05')?.toISOString()).toBe('2025-06-01T23:30:05.000Z');
   });
 
@@ -15,8 +15,15 @@ describe(parseServiceNowUtc.name, () => {
     expect(parseServiceNowUtc('')).toBeNull();
   });
 
-  it('returns null for anything but ServiceNow\'s stored format', () => {
-    for (const value of ['2025-06-01T23:30:05Z', '2025-06-01 23:30', '2025-06-01', '06/01/2025 23:30:05', ' 2025-06-01 23:30:05', '2025-06-01 23:30:05 PDT']) {
+  it("returns null for anything but ServiceNow's stored format", () => {
+    for (const value of [
+      '2025-06-01T23:30:05Z',
+      '2025-06-01 23:30',
+      '2025-06-01',
+      '06/01/2025 23:30:05',
+      ' 2025-06-01 23:30:05',
+      '2025-06-01 23:30:05 PDT',
+    ]) {
       expect(parseServiceNowUtc(value), value).toBeNull();
     }
   });

@@ -19,7 +19,11 @@ export class ServiceNowTicketProvider extends TicketProvider {
   async findChange(number: string): Promise<ChangeTicket | null> {
     // The Table API silently ignores malformed query parts, so a number that could alter the query is never sent.
     if (/[\^=@]/.test(number)) return null;
-    const rows = await this.client.list('change_request', { sysparm_query: `number=${number}`, sysparm_fields: CHANGE_FIELDS, sysparm_limit: '1' });
+    const rows = await this.client.list('change_request', {
+      sysparm_query: `number=${number}`,
+      sysparm_fields: CHANGE_FIELDS,
+      sysparm_limit: '1',
+    });
     const row = rows.find((candidate) => valueOf(candidate, 'number') === number);
     if (!row) return null;
     const sysId = valueOf(row, 'sys_id') ?? '';
@@ -38,7 +42,11 @@ export class ServiceNowTicketProvider extends TicketProvider {
   }
 
   private async affectedCiNames(changeSysId: string): Promise<string[]> {
-    const rows = await this.client.list('task_ci', { sysparm_query: `task=${changeSysId}`, sysparm_fields: 'ci_item', sysparm_limit: '1000' });
+    const rows = await this.client.list('task_ci', {
+      sysparm_query: `task=${changeSysId}`,
+      sysparm_fields: 'ci_item',
+      sysparm_limit: '1000',
+    });
     return rows.map((row) => labelOf(row, 'ci_item')).filter((name): name is string => !!name);
   }
 }

@@ -1,6 +1,9 @@
 import type { AttemptRecord } from '../../attempts/attempt';
 
-type NoteFacts = Pick<AttemptRecord, 'id' | 'deviceId' | 'deviceSnapshot' | 'actorUpn' | 'actorAppId' | 'actorOid' | 'graphRequestId'>;
+type NoteFacts = Pick<
+  AttemptRecord,
+  'id' | 'deviceId' | 'deviceSnapshot' | 'actorUpn' | 'actorAppId' | 'actorOid' | 'graphRequestId'
+>;
 
 /** What the change record says was done under it: the device, the outcome, the attempt, Graph's request-id, the caller. */
 export function workNoteText(attempt: NoteFacts, outcome: string): string {

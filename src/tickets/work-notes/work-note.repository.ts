@@ -38,27 +38,50 @@ export class WorkNoteRepository {
   ) {}
 
   async claimDue(limit: number, leaseMs: number): Promise<ClaimedNote[]> {
-    const rows = await this.database.sql.query<{ id: string; attempt_id: string; change_sys_id: string; body: string; tries: number; reclaimed: boolean }>(CLAIM, [
-      limit,
-      leaseMs,
-    ]);
-    return rows.map((row) => ({ id: row.id, attemptId: row.attempt_id, changeSysId: row.change_sys_id, body: row.body, tries: row.tries, reclaimed: row.reclaimed }));
+    const rows = await this.database.sql.query<{
+      id: string;
+      attempt_id: string;
+      change_sys_id: string;
+      body: string;
+      tries: number;
+      reclaimed: boolean;
+    }>(CLAIM, [limit, leaseMs]);
+    return rows.map((row) => ({
+      id: row.id,
+      attemptId: row.attempt_id,
+      changeSysId: row.change_sys_id,
+      body: row.body,
+      tries: row.tries,
+      reclaimed: row.reclaimed,
+    }));
   }
 
   async markSent(id: string): Promise<void> {
-    await this.prisma.workNote.update({ where: { id }, data: { state: 'sent', sentAt: new Date(), leaseUntil: null, lastError: null } });
+    await this.prisma.workNote.update({
+      where: { id },
+      data: { state: 'sent', sentAt: new Date(), leaseUntil: null, lastError: null },
+    });
   }
 
   async retryLater(id: string, error: string, at: Date): Promise<void> {
-    await this.prisma.workNote.update({ where: { id }, data: { state: 'pending', nextTryAt: at, leaseUntil: null, lastError: storableText(error).slice(0, 1000) } });
+    await this.prisma.workNote.update({
+      where: { id },
+      data: { state: 'pending', nextTryAt: at, leaseUntil: null, lastError: storableText(error).slice(0, 1000) },
+    });
   }
 
   async giveUp(id: string, error: string): Promise<void> {
-    await this.prisma.workNote.update({ where: { id }, data: { state: 'failed', leaseUntil: null, lastError: storableText(error).slice(0, 1000) } });
+    await this.prisma.workNote.update({
+      where: { id },
+      data: { state: 'failed', leaseUntil: null, lastError: storableText(error).slice(0, 1000) },
+    });
   }
 
   async stateOf(attemptId: string): Promise<WorkNoteState | null> {
-    const note = await this.prisma.workNote.findUnique({ where: { attemptId }, select: { state: true, tries: true, sentAt: true, lastError: true } });
+    const note = await this.prisma.workNote.findUnique({
+      where: { attemptId },
+      select: { state: true, tries: true, sentAt: true, lastError: true },
+    });
     return note && { ...note, state: note.state as WorkNoteState['state'] };
   }
 }

@@ -10,6 +10,15 @@ export function workNoteProviders(tickets: AppConfig['tickets']): Provider[] {
   const sends = tickets.provider === 'servicenow' && tickets.workNotes.enabled;
   return [
     WorkNoteRepository,
-    ...(sends ? [{ provide: ServiceNowWorkNotes, inject: [ServiceNowTableClient], useFactory: (client: ServiceNowTableClient) => new ServiceNowWorkNotes(client) }, WorkNoteSender] : []),
+    ...(sends
+      ? [
+          {
+            provide: ServiceNowWorkNotes,
+            inject: [ServiceNowTableClient],
+            useFactory: (client: ServiceNowTableClient) => new ServiceNowWorkNotes(client),
+          },
+          WorkNoteSender,
+        ]
+      : []),
   ];
 }

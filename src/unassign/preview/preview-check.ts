@@ -7,6 +7,21 @@ export interface PreviewCheck {
   detail: string;
 }
 
-export const passed = (check: PreviewCheck['check'], detail: string): PreviewCheck => ({ check, passed: true, code: null, detail });
-export const failed = (check: PreviewCheck['check'], code: string, detail: string): PreviewCheck => ({ check, passed: false, code, detail });
-export const notChecked = (check: PreviewCheck['check'], needs: string): PreviewCheck => ({ check, passed: false, code: 'NOT_CHECKED', detail: `Not checked: needs ${needs}.` });
+export const passed = (check: PreviewCheck['check'], detail: string): PreviewCheck => ({
+  check,
+  passed: true,
+  code: null,
+  detail,
+});
+export const failed = (check: PreviewCheck['check'], code: string, detail: string): PreviewCheck => ({
+  check,
+  passed: false,
+  code,
+  detail,
+});
+export const notChecked = (check: PreviewCheck['check'], needs: string): PreviewCheck => ({
+  check,
+  passed: false,
+  code: 'NOT_CHECKED',
+  detail: `Not checked: needs ${needs}.`,
+});

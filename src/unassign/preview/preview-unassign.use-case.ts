@@ -61,7 +61,10 @@ export class PreviewUnassignUseCase {
       return await this.runChecks(admitted, attempt);
     } catch (error) {
       if (error instanceof AttemptRefusal) throw await this.closing.refused(attempt, error);
-      const refusal = error instanceof ProblemError ? error : new ProblemError(ProblemCode.InternalError, 'An unexpected error occurred.');
+      const refusal =
+        error instanceof ProblemError
+          ? error
+          : new ProblemError(ProblemCode.InternalError, 'An unexpected error occurred.');
       throw await this.closing.refused(attempt, new AttemptRefusal('internal_error', refusal));
     }
   }
@@ -72,7 +75,11 @@ export class PreviewUnassignUseCase {
     checks.push(
       mayUnassignAnyDevice(admitted)
         ? passed('policy.anyDevice', 'Your roles allow unassigning some devices.')
-        : failed('policy.anyDevice', ProblemCode.PolicyDenied, `Roles [${caller.roles.join(', ')}] allow no unassign at all.`),
+        : failed(
+            'policy.anyDevice',
+            ProblemCode.PolicyDenied,
+            `Roles [${caller.roles.join(', ')}] allow no unassign at all.`,
+          ),
     );
     const device = await this.findDevice(admitted, attempt, checks);
     checks.push(...deviceChecks(admitted, device));
@@ -92,7 +99,11 @@ export class PreviewUnassignUseCase {
     return answer;
   }
 
-  private async findDevice({ request }: AdmittedRequest, attempt: AttemptDraft, checks: PreviewCheck[]): Promise<AutopilotDevice | null> {
+  private async findDevice(
+    { request }: AdmittedRequest,
+    attempt: AttemptDraft,
+    checks: PreviewCheck[],
+  ): Promise<AutopilotDevice | null> {
     try {
       const device = await this.devices.resolve(request.target, attempt, { holdDevice: false });
       checks.push(passed('device', 'The device was found.'));
@@ -117,7 +128,11 @@ function deviceChecks({ ability }: AdmittedRequest, device: AutopilotDevice | nu
       ? notChecked('resourceAccount', 'a device you may unassign')
       : hasResourceAccount(device)
         ? passed('resourceAccount', 'The device has a resource account to unassign.')
-        : failed('resourceAccount', ProblemCode.NothingToUnassign, 'The device has no resource account; there is nothing to unassign.'),
+        : failed(
+            'resourceAccount',
+            ProblemCode.NothingToUnassign,
+            'The device has no resource account; there is nothing to unassign.',
+          ),
   ];
 }
 
@@ -126,9 +141,16 @@ function ticketChecks(verdict: TicketVerdict, changeTicket: string | undefined):
     case 'bypassed':
       return [passed('changeTicket', 'Break-glass: the change ticket checks are bypassed.')];
     case 'unavailable':
-      return [failed('changeTicket', ProblemCode.TicketProviderUnavailable, `Change ${changeTicket} could not be checked: the change ticket system did not answer usably.`)];
+      return [
+        failed(
+          'changeTicket',
+          ProblemCode.TicketProviderUnavailable,
+          `Change ${changeTicket} could not be checked: the change ticket system did not answer usably.`,
+        ),
+      ];
     case 'checked':
-      if (verdict.rejections.length === 0) return [passed('changeTicket', `Change ${changeTicket} allows this action now.`)];
+      if (verdict.rejections.length === 0)
+        return [passed('changeTicket', `Change ${changeTicket} allows this action now.`)];
       return verdict.rejections.map((rejection) => failed('changeTicket', rejection.code, rejection.detail));
   }
 }

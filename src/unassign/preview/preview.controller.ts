@@ -10,9 +10,15 @@ import { ApiUnassignBody } from '../api-unassign-body.decorator';
 import { PreviewUnassignUseCase, type PreviewAnswer } from './preview-unassign.use-case';
 
 class PreviewCheckDto {
-  @ApiProperty({ enum: ['policy.anyDevice', 'device', 'policy.device', 'resourceAccount', 'changeTicket'] }) check!: string;
+  @ApiProperty({ enum: ['policy.anyDevice', 'device', 'policy.device', 'resourceAccount', 'changeTicket'] })
+  check!: string;
   @ApiProperty() passed!: boolean;
-  @ApiProperty({ type: String, nullable: true, description: 'The code the real call would answer with (a problem or ticket rejection code); NOT_CHECKED when a check it needs failed.' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'The code the real call would answer with (a problem or ticket rejection code); NOT_CHECKED when a check it needs failed.',
+  })
   code!: string | null;
   @ApiProperty() detail!: string;
 }
@@ -21,9 +27,20 @@ class PreviewAnswerDto {
   @ApiProperty({ format: 'uuid' }) attemptId!: string;
   @ApiProperty() wouldSucceed!: boolean;
   @ApiProperty({ type: [PreviewCheckDto] }) checks!: PreviewCheckDto[];
-  @ApiProperty({ type: 'object', nullable: true, additionalProperties: true, description: 'The device as GET /v1/autopilot-devices/{id} shows it; null when not readable.' })
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    additionalProperties: true,
+    description: 'The device as GET /v1/autopilot-devices/{id} shows it; null when not readable.',
+  })
   device!: object | null;
-  @ApiProperty({ type: 'object', nullable: true, additionalProperties: true, description: 'The change ticket as read.' }) ticket!: object | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    additionalProperties: true,
+    description: 'The change ticket as read.',
+  })
+  ticket!: object | null;
   @ApiProperty() breakGlass!: boolean;
 }
 
@@ -35,10 +52,20 @@ const PREVIEW_EXAMPLE: PreviewAnswerDto = {
     { check: 'device', passed: true, code: null, detail: 'Read from Microsoft Graph.' },
     { check: 'policy.device', passed: true, code: null, detail: 'A rule allows unassign on this device.' },
     { check: 'resourceAccount', passed: true, code: null, detail: 'The device has a resource account.' },
-    { check: 'changeTicket', passed: false, code: 'TICKET_NOT_APPROVED', detail: 'The change ticket CHG0001234 is not approved.' },
+    {
+      check: 'changeTicket',
+      passed: false,
+      code: 'TICKET_NOT_APPROVED',
+      detail: 'The change ticket CHG0001234 is not approved.',
+    },
   ],
   device: {
-    device: { id: '5a1c1d5e-0000-4000-8000-000000000001', serialNumber: 'SIM-MTR-0001', groupTag: 'MTR-EU', displayName: 'ROOM-EU-01' },
+    device: {
+      id: '5a1c1d5e-0000-4000-8000-000000000001',
+      serialNumber: 'SIM-MTR-0001',
+      groupTag: 'MTR-EU',
+      displayName: 'ROOM-EU-01',
+    },
     hasResourceAccount: true,
     canUnassign: { allowed: true, reason: null, ticketRequired: true },
   },
@@ -55,7 +82,14 @@ const PREVIEW_EXAMPLE: PreviewAnswerDto = {
   breakGlass: false,
 };
 
-const PREVIEW_REFUSALS = [ProblemCode.InvalidRequest, ProblemCode.Unauthenticated, ProblemCode.UnsupportedMediaType, ProblemCode.PayloadTooLarge, ProblemCode.RateLimited, ProblemCode.AuditUnavailable];
+const PREVIEW_REFUSALS = [
+  ProblemCode.InvalidRequest,
+  ProblemCode.Unauthenticated,
+  ProblemCode.UnsupportedMediaType,
+  ProblemCode.PayloadTooLarge,
+  ProblemCode.RateLimited,
+  ProblemCode.AuditUnavailable,
+];
 const DESCRIPTION =
   'Runs every check the unassign would run (policy for any device, the device, policy for this device, the resource ' +
   'account, the change ticket with all its rules) without stopping at the first failure, and sends Graph nothing but ' +
@@ -71,11 +105,19 @@ export class PreviewController {
   @Post(':deviceId/unassign-resource-account/preview')
   @HttpCode(200)
   @AuthenticatedByUseCase()
-  @ApiOperation({ operationId: 'previewUnassign', summary: 'What an unassign of this device would do now, every check at once', description: DESCRIPTION })
+  @ApiOperation({
+    operationId: 'previewUnassign',
+    summary: 'What an unassign of this device would do now, every check at once',
+    description: DESCRIPTION,
+  })
   @ApiUnassignBody()
   @ApiOkResponse({ type: PreviewAnswerDto, description: 'Every check and its result.', example: PREVIEW_EXAMPLE })
   @ApiProblemResponses(...PREVIEW_REFUSALS)
-  byId(@Param('deviceId') deviceId: string, @Body() body: unknown, @Req() request: FastifyRequest): Promise<PreviewAnswer> {
+  byId(
+    @Param('deviceId') deviceId: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+  ): Promise<PreviewAnswer> {
     return this.run({ entryPoint: 'preview', deviceIds: [deviceId] }, body, request);
   }
 
@@ -90,11 +132,23 @@ export class PreviewController {
   @ApiUnassignBody()
   @ApiOkResponse({ type: PreviewAnswerDto, description: 'Every check and its result.', example: PREVIEW_EXAMPLE })
   @ApiProblemResponses(...PREVIEW_REFUSALS)
-  bySerial(@Param('serialNumber') serialNumber: string, @Body() body: unknown, @Req() request: FastifyRequest): Promise<PreviewAnswer> {
+  bySerial(
+    @Param('serialNumber') serialNumber: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+  ): Promise<PreviewAnswer> {
     return this.run({ entryPoint: 'preview-by-serial', serialNumber }, body, request);
   }
 
-  private run(target: Pick<UnassignResourceAccountCommand, 'entryPoint' | 'deviceIds' | 'serialNumber'>, body: unknown, request: FastifyRequest): Promise<PreviewAnswer> {
-    return this.preview.execute({ ...requestPart(request), ...target, body: { raw: body, contentType: request.headers['content-type'] } });
+  private run(
+    target: Pick<UnassignResourceAccountCommand, 'entryPoint' | 'deviceIds' | 'serialNumber'>,
+    body: unknown,
+    request: FastifyRequest,
+  ): Promise<PreviewAnswer> {
+    return this.preview.execute({
+      ...requestPart(request),
+      ...target,
+      body: { raw: body, contentType: request.headers['content-type'] },
+    });
   }
 }

@@ -24,7 +24,8 @@ const GATE_REFUSALS = new Set<TerminalOutcome>([
 ]);
 
 /** Rate limiting is the gate saying no before the attempt opens (too many requests), Graph's or pacing's after it. */
-const isGateRefusal = (outcome: TerminalOutcome, opened: boolean) => GATE_REFUSALS.has(outcome) || (outcome === 'rate_limited' && !opened);
+const isGateRefusal = (outcome: TerminalOutcome, opened: boolean) =>
+  GATE_REFUSALS.has(outcome) || (outcome === 'rate_limited' && !opened);
 
 /** The gate's own limits name themselves in the problem; Graph's 429 after the retries names none. */
 const GATE_LIMITS = new Set<unknown>(['caller_limit', 'ip_limit', 'gate_pacing'] satisfies RateLimitReason[]);
@@ -41,7 +42,11 @@ export class AttemptClosing {
   ) {}
 
   async succeeded(attempt: AttemptDraft, entryPoint: EntryPoint): Promise<void> {
-    await this.settleQuietly(attempt, { outcome: 'succeeded', httpStatus: SUCCESS_STATUS[entryPoint], errorCode: null });
+    await this.settleQuietly(attempt, {
+      outcome: 'succeeded',
+      httpStatus: SUCCESS_STATUS[entryPoint],
+      errorCode: null,
+    });
   }
 
   /** Records how a refused attempt ended and returns the problem to answer with, carrying the attempt id. */
@@ -70,9 +75,16 @@ export class AttemptClosing {
   /** This request is answered with the original's answer; its own row says which attempt that was. */
   async replayed(attempt: AttemptDraft, original: AttemptRecord): Promise<void> {
     attempt.recordReplay(original.id);
-    attempt.recordDecision('allowed', `replayed the answer of attempt ${original.id} (same Idempotency-Key, same request)`);
+    attempt.recordDecision(
+      'allowed',
+      `replayed the answer of attempt ${original.id} (same Idempotency-Key, same request)`,
+    );
     try {
-      await this.settle(attempt, { outcome: 'replayed', httpStatus: original.httpStatus ?? 500, errorCode: original.errorCode });
+      await this.settle(attempt, {
+        outcome: 'replayed',
+        httpStatus: original.httpStatus ?? 500,
+        errorCode: original.errorCode,
+      });
     } catch (error) {
       this.logger.error({ err: error, attemptId: attempt.id }, 'replayed attempt could not be recorded');
       throw auditUnavailable();
@@ -81,7 +93,10 @@ export class AttemptClosing {
 
   /** A preview always answers 200; its checks are kept with it, for the flow to read back. */
   async previewed(attempt: AttemptDraft, wouldSucceed: boolean, answer: Record<string, unknown>): Promise<void> {
-    attempt.recordDecision(wouldSucceed ? 'allowed' : 'denied', wouldSucceed ? 'every check passed' : 'at least one check failed');
+    attempt.recordDecision(
+      wouldSucceed ? 'allowed' : 'denied',
+      wouldSucceed ? 'every check passed' : 'at least one check failed',
+    );
     attempt.recordAnswer(answer);
     await this.settleQuietly(attempt, { outcome: 'previewed', httpStatus: 200, errorCode: null });
   }
@@ -98,7 +113,10 @@ export class AttemptClosing {
     try {
       await this.settle(attempt, settlement, this.workNoteFor(attempt, settlement.outcome));
     } catch (error) {
-      this.logger.error({ err: error, attemptId: attempt.id, outcome: settlement.outcome }, 'attempt outcome could not be recorded');
+      this.logger.error(
+        { err: error, attemptId: attempt.id, outcome: settlement.outcome },
+        'attempt outcome could not be recorded',
+      );
     }
   }
 
@@ -113,7 +131,8 @@ export class AttemptClosing {
     const ticket = attempt.facts.ticketSnapshot as Partial<ChangeTicket> | null;
     if (!this.config.tickets.workNotes.enabled || !attempt.forwarded || !ticket?.number) return undefined;
     const body = workNoteText({ id: attempt.id, ...attempt.facts }, outcome);
-    if (ticket.source === 'servicenow' && ticket.externalId) return { kind: 'servicenow', changeNumber: ticket.number, changeSysId: ticket.externalId, body };
+    if (ticket.source === 'servicenow' && ticket.externalId)
+      return { kind: 'servicenow', changeNumber: ticket.number, changeSysId: ticket.externalId, body };
     return ticket.source === 'local' ? { kind: 'local', changeNumber: ticket.number, body } : undefined;
   }
 }

@@ -28,7 +28,12 @@ export class AttemptOpening {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async open(attempt: AttemptDraft, request: UnassignRequest, caller: Principal, entryPoint: EntryPoint): Promise<Opening> {
+  async open(
+    attempt: AttemptDraft,
+    request: UnassignRequest,
+    caller: Principal,
+    entryPoint: EntryPoint,
+  ): Promise<Opening> {
     const claim = request.idempotencyKey === undefined ? undefined : this.claimFor(request, caller, entryPoint);
     let result;
     try {
@@ -40,16 +45,23 @@ export class AttemptOpening {
     }
     if (result.kind === 'opened') return result;
     if (result.kind === 'device_busy') {
-      throw inProgress('Another request for this device is in flight; retry once it has settled. Nothing was forwarded.');
+      throw inProgress(
+        'Another request for this device is in flight; retry once it has settled. Nothing was forwarded.',
+      );
     }
     const holder = result.holder;
     if (holder === null || holder.attempt.outcome === 'in_flight') {
       throw inProgress('The request with this Idempotency-Key is still in flight; retry once it has settled.');
     }
     if (holder.fingerprint !== claim!.fingerprint) {
-      throw refuse('request_conflict', ProblemCode.IdempotencyConflict, 'This Idempotency-Key was used for another request; use a new key for a new request.', {
-        attemptIdOfKey: holder.attempt.id,
-      });
+      throw refuse(
+        'request_conflict',
+        ProblemCode.IdempotencyConflict,
+        'This Idempotency-Key was used for another request; use a new key for a new request.',
+        {
+          attemptIdOfKey: holder.attempt.id,
+        },
+      );
     }
     return { kind: 'replay', original: holder.attempt };
   }
@@ -66,7 +78,11 @@ export class AttemptOpening {
 
   private claimFor(request: UnassignRequest, caller: Principal, entryPoint: EntryPoint): IdempotencyClaim {
     // Keys are the caller's own: the same key from another caller is another key.
-    const keyId = asUuid(createHash('sha256').update(`${principalKey(caller)}\u0000${request.idempotencyKey}`).digest());
+    const keyId = asUuid(
+      createHash('sha256')
+        .update(`${principalKey(caller)}\u0000${request.idempotencyKey}`)
+        .digest(),
+    );
     // The request is what it asks for, wherever it came in: the door, the device, the ticket, the justification.
     const fingerprint = createHash('sha256')
       .update(JSON.stringify([entryPoint, request.target, request.changeTicket ?? null, request.justification]))
@@ -82,5 +98,7 @@ function asUuid(digest: Buffer): string {
 }
 
 export function inProgress(detail: string): AttemptRefusal {
-  return refuse('request_conflict', ProblemCode.RequestInProgress, detail, { retryAfterSeconds: IN_PROGRESS_RETRY_AFTER_SECONDS });
+  return refuse('request_conflict', ProblemCode.RequestInProgress, detail, {
+    retryAfterSeconds: IN_PROGRESS_RETRY_AFTER_SECONDS,
+  });
 }

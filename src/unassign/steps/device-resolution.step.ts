@@ -21,13 +21,19 @@ export class DeviceResolution {
     private readonly attempts: AttemptRepository,
   ) {}
 
-  async resolve(target: DeviceTarget, attempt: AttemptDraft, options: { holdDevice: boolean }): Promise<AutopilotDevice> {
+  async resolve(
+    target: DeviceTarget,
+    attempt: AttemptDraft,
+    options: { holdDevice: boolean },
+  ): Promise<AutopilotDevice> {
     if (target.kind === 'id') return this.readById(target.deviceId, attempt);
     const device = await this.findBySerial(target.serialNumber, attempt);
     attempt.recordResolvedDevice(device.id.toLowerCase());
     attempt.recordDevice(device);
     if (options.holdDevice && (await this.attempts.holdDevice(attempt)) === 'device_busy') {
-      throw inProgress(`Another request for device ${device.id} is in flight; retry once it has settled. Nothing was forwarded.`);
+      throw inProgress(
+        `Another request for device ${device.id} is in flight; retry once it has settled. Nothing was forwarded.`,
+      );
     }
     return device;
   }
@@ -39,7 +45,11 @@ export class DeviceResolution {
     attempt.recordDevice(result.value);
     // The action goes to the id the caller asked for (a validated GUID), never to one Graph's answer supplies.
     if (result.value.id.toLowerCase() !== deviceId) {
-      throw refuse('graph_failed', ProblemCode.GraphError, 'Microsoft Graph answered with another device than the one asked for; nothing was forwarded.');
+      throw refuse(
+        'graph_failed',
+        ProblemCode.GraphError,
+        'Microsoft Graph answered with another device than the one asked for; nothing was forwarded.',
+      );
     }
     return result.value;
   }
@@ -49,10 +59,20 @@ export class DeviceResolution {
     attempt.recordGraph(result);
     if (result.kind !== 'ok') throw refusalForGraphFailure(result, serialNumber);
     const matches = exactSerialMatches(result.value, serialNumber);
-    if (matches.length === 0) throw refuse('device_not_found', ProblemCode.DeviceNotFound, `No Autopilot device has the serial number ${serialNumber}.`);
+    if (matches.length === 0)
+      throw refuse(
+        'device_not_found',
+        ProblemCode.DeviceNotFound,
+        `No Autopilot device has the serial number ${serialNumber}.`,
+      );
     if (matches.length > 1) {
       const candidates = matches.map((device) => device.id);
-      throw refuse('ambiguous_device', ProblemCode.AmbiguousDevice, `${matches.length} Autopilot devices have the serial number ${serialNumber}; address one by its id.`, { candidates });
+      throw refuse(
+        'ambiguous_device',
+        ProblemCode.AmbiguousDevice,
+        `${matches.length} Autopilot devices have the serial number ${serialNumber}; address one by its id.`,
+        { candidates },
+      );
     }
     return matches[0];
   }

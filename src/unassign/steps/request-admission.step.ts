@@ -39,7 +39,11 @@ export class RequestAdmission {
   async admit(command: UnassignResourceAccountCommand, attempt: AttemptDraft): Promise<AdmittedRequest> {
     const admitted = await this.identify(command, attempt);
     if (!mayUnassignAnyDevice(admitted)) {
-      throw refuse('policy_denied', ProblemCode.PolicyDenied, `Roles [${admitted.caller.roles.join(', ')}] allow no unassign at all.`);
+      throw refuse(
+        'policy_denied',
+        ProblemCode.PolicyDenied,
+        `Roles [${admitted.caller.roles.join(', ')}] allow no unassign at all.`,
+      );
     }
     return admitted;
   }
@@ -71,7 +75,11 @@ export class RequestAdmission {
     return caller;
   }
 
-  private validate(command: UnassignResourceAccountCommand, attempt: AttemptDraft, ability: AppAbility): UnassignRequest {
+  private validate(
+    command: UnassignResourceAccountCommand,
+    attempt: AttemptDraft,
+    ability: AppAbility,
+  ): UnassignRequest {
     try {
       const request = this.requests.parse(command, !mayOmitTicket(ability));
       attempt.recordRequest(request);
@@ -87,9 +95,16 @@ export function mayUnassignAnyDevice({ ability }: AdmittedRequest): boolean {
   return ability.can('unassign', 'AutopilotDevice');
 }
 
-function rateLimited(verdict: RateLimitVerdict, reason: 'ip_limit' | 'caller_limit', recorded: boolean): AttemptRefusal {
+function rateLimited(
+  verdict: RateLimitVerdict,
+  reason: 'ip_limit' | 'caller_limit',
+  recorded: boolean,
+): AttemptRefusal {
   const who = reason === 'ip_limit' ? 'from your address without a valid token' : 'from you';
   const detail = `Too many requests ${who}; retry in ${verdict.retryAfterSeconds} s. Nothing was forwarded.`;
-  const refusal = refuse('rate_limited', ProblemCode.RateLimited, detail, { reason, retryAfterSeconds: verdict.retryAfterSeconds });
+  const refusal = refuse('rate_limited', ProblemCode.RateLimited, detail, {
+    reason,
+    retryAfterSeconds: verdict.retryAfterSeconds,
+  });
   return recorded ? refusal : refusal.unrecorded();
 }

@@ -17,7 +17,13 @@ export type TicketVerdict =
 export class TicketCheck {
   constructor(private readonly checker: ChangeTicketChecker) {}
 
-  async judge(changeTicket: string | undefined, device: AutopilotDevice | null, breakGlass: boolean, caller: Principal, attempt: AttemptDraft): Promise<TicketVerdict> {
+  async judge(
+    changeTicket: string | undefined,
+    device: AutopilotDevice | null,
+    breakGlass: boolean,
+    caller: Principal,
+    attempt: AttemptDraft,
+  ): Promise<TicketVerdict> {
     if (breakGlass) {
       attempt.recordTicket(null, true);
       return { kind: 'bypassed' };

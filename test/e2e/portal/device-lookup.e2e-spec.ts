@@ -32,7 +32,8 @@ describe('device look-up', () => {
     const token = await harness.issuer.userToken({ roles });
     return harness.http.get(path).set('authorization', `Bearer ${token}`);
   };
-  const listRequests = () => harness.graph.deviceReads.filter((request) => new URL(request.path, 'http://graph').searchParams.has('$filter'));
+  const listRequests = () =>
+    harness.graph.deviceReads.filter((request) => new URL(request.path, 'http://graph').searchParams.has('$filter'));
 
   it('shows a device by id with what the caller may do with it, and never a secret', async () => {
     const device = aTeamsRoom();
@@ -42,7 +43,12 @@ describe('device look-up', () => {
 
     expect(response.status, response.text).toBe(200);
     expect(response.body).toMatchObject({
-      device: { id: device.id, serialNumber: device.serialNumber, groupTag: 'MTR-EU', resourceName: device.resourceName },
+      device: {
+        id: device.id,
+        serialNumber: device.serialNumber,
+        groupTag: 'MTR-EU',
+        resourceName: device.resourceName,
+      },
       hasResourceAccount: true,
       canUnassign: { allowed: true, reason: null, ticketRequired: true },
     });
@@ -60,8 +66,15 @@ describe('device look-up', () => {
     const nothing = await get(`/v1/autopilot-devices/${empty.id}`, ['Restricted']);
     const breakGlass = await get(`/v1/autopilot-devices/${us.id}`, ['Breaker']);
 
-    expect(frozen.body.canUnassign).toEqual({ allowed: false, reason: 'The policy does not allow you to unassign this device.', ticketRequired: true });
-    expect(nothing.body).toMatchObject({ hasResourceAccount: false, canUnassign: { allowed: false, reason: 'The device has no resource account to unassign.' } });
+    expect(frozen.body.canUnassign).toEqual({
+      allowed: false,
+      reason: 'The policy does not allow you to unassign this device.',
+      ticketRequired: true,
+    });
+    expect(nothing.body).toMatchObject({
+      hasResourceAccount: false,
+      canUnassign: { allowed: false, reason: 'The device has no resource account to unassign.' },
+    });
     expect(breakGlass.body.canUnassign).toEqual({ allowed: true, reason: null, ticketRequired: false });
   });
 
@@ -87,18 +100,22 @@ describe('device look-up', () => {
   });
 
   describe('by serial number', () => {
-    it("asks Graph with contains and keeps exact matches only, ignoring case and surrounding blanks", async () => {
+    it('asks Graph with contains and keeps exact matches only, ignoring case and surrounding blanks', async () => {
       const wanted = aTeamsRoom({ serialNumber: 'LKP-SN-0001' });
       const longer = aTeamsRoom({ serialNumber: 'LKP-SN-00011' });
       harness.graph.addDevice(wanted);
       harness.graph.addDevice(longer);
 
-      const response = await get(`/v1/autopilot-devices?serialNumber=${encodeURIComponent('  lkp-sn-0001 ')}`, [UNASSIGNER]);
+      const response = await get(`/v1/autopilot-devices?serialNumber=${encodeURIComponent('  lkp-sn-0001 ')}`, [
+        UNASSIGNER,
+      ]);
 
       expect(response.status, response.text).toBe(200);
       expect(response.body.map((view: { device: { id: string } }) => view.device.id)).toEqual([wanted.id]);
       const sent = listRequests().at(-1)!;
-      expect(new URL(sent.path, 'http://graph').searchParams.get('$filter')).toBe("contains(serialNumber,'lkp-sn-0001')");
+      expect(new URL(sent.path, 'http://graph').searchParams.get('$filter')).toBe(
+        "contains(serialNumber,'lkp-sn-0001')",
+      );
     });
 
     it('answers every device with the serial, and none as an empty list', async () => {
@@ -110,7 +127,9 @@ describe('device look-up', () => {
       const both = await get('/v1/autopilot-devices?serialNumber=LKP-DUP-0002', [UNASSIGNER]);
       const none = await get('/v1/autopilot-devices?serialNumber=LKP-NONE-9999', [UNASSIGNER]);
 
-      expect(both.body.map((view: { device: { id: string } }) => view.device.id).sort()).toEqual([first.id, second.id].sort());
+      expect(both.body.map((view: { device: { id: string } }) => view.device.id).sort()).toEqual(
+        [first.id, second.id].sort(),
+      );
       expect(none.status).toBe(200);
       expect(none.body).toEqual([]);
     });
@@ -122,10 +141,14 @@ describe('device look-up', () => {
       harness.graph.addDevice(quoted);
       harness.graph.addDevice(quotedToo);
       try {
-        const response = await get(`/v1/autopilot-devices?serialNumber=${encodeURIComponent("LKP'Q-0003")}`, [UNASSIGNER]);
+        const response = await get(`/v1/autopilot-devices?serialNumber=${encodeURIComponent("LKP'Q-0003")}`, [
+          UNASSIGNER,
+        ]);
 
         expect(response.body).toHaveLength(2);
-        const filters = listRequests().slice(-2).map((request) => new URL(request.path, 'http://graph').searchParams.get('$filter'));
+        const filters = listRequests()
+          .slice(-2)
+          .map((request) => new URL(request.path, 'http://graph').searchParams.get('$filter'));
         expect(filters).toEqual(["contains(serialNumber,'LKP''Q-0003')", "contains(serialNumber,'LKP''Q-0003')"]);
       } finally {
         harness.graph.listPageSize = 100;

@@ -23,11 +23,21 @@ describe('unassign preview', () => {
     harness.graph.addDevice(device);
     const ticket = await createLocalTicket(harness);
 
-    const response = await preview(`/v1/autopilot-devices/${device.id}/unassign-resource-account/preview`, { changeTicket: ticket, justification: JUSTIFICATION });
+    const response = await preview(`/v1/autopilot-devices/${device.id}/unassign-resource-account/preview`, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
 
     expect(response.status, response.text).toBe(200);
-    expect(response.body).toMatchObject({ wouldSucceed: true, breakGlass: false, device: { device: { id: device.id }, hasResourceAccount: true }, ticket: { number: ticket } });
-    expect(response.body.checks.map((check: { check: string; passed: boolean }) => [check.check, check.passed])).toEqual([
+    expect(response.body).toMatchObject({
+      wouldSucceed: true,
+      breakGlass: false,
+      device: { device: { id: device.id }, hasResourceAccount: true },
+      ticket: { number: ticket },
+    });
+    expect(
+      response.body.checks.map((check: { check: string; passed: boolean }) => [check.check, check.passed]),
+    ).toEqual([
       ['policy.anyDevice', true],
       ['device', true],
       ['policy.device', true],
@@ -39,7 +49,13 @@ describe('unassign preview', () => {
     expect(traffic.reads).toHaveLength(1);
     expect(harness.graph.device(device.id)?.resourceName).toBe(device.resourceName);
     expect(await rowOf(response.body.attemptId)).toEqual([
-      expect.objectContaining({ outcome: 'previewed', entry_point: 'preview', http_status: 200, decision: 'allowed', device_id: device.id }),
+      expect.objectContaining({
+        outcome: 'previewed',
+        entry_point: 'preview',
+        http_status: 200,
+        decision: 'allowed',
+        device_id: device.id,
+      }),
     ]);
   });
 
@@ -53,16 +69,28 @@ describe('unassign preview', () => {
       plannedEnd: new Date(Date.now() + 2 * hour).toISOString(),
     });
 
-    const response = await preview(`/v1/autopilot-devices/${hub.id}/unassign-resource-account/preview`, { changeTicket: ticket, justification: JUSTIFICATION });
+    const response = await preview(`/v1/autopilot-devices/${hub.id}/unassign-resource-account/preview`, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
 
     expect(response.status, response.text).toBe(200);
     expect(response.body.wouldSucceed).toBe(false);
-    const failed = response.body.checks.filter((check: { passed: boolean }) => !check.passed).map((check: { check: string; code: string }) => `${check.check}:${check.code}`);
-    expect(failed).toEqual(['policy.device:POLICY_DENIED', 'resourceAccount:NOT_CHECKED', 'changeTicket:TICKET_NOT_APPROVED', 'changeTicket:TICKET_BEFORE_WINDOW']);
+    const failed = response.body.checks
+      .filter((check: { passed: boolean }) => !check.passed)
+      .map((check: { check: string; code: string }) => `${check.check}:${check.code}`);
+    expect(failed).toEqual([
+      'policy.device:POLICY_DENIED',
+      'resourceAccount:NOT_CHECKED',
+      'changeTicket:TICKET_NOT_APPROVED',
+      'changeTicket:TICKET_BEFORE_WINDOW',
+    ]);
     expect(response.body.device).toBeNull();
     expect(response.text).not.toContain('SURFACE-HUB');
     expect(graphTrafficFor(harness, hub.id).posts).toHaveLength(0);
-    expect(await rowOf(response.body.attemptId)).toEqual([expect.objectContaining({ outcome: 'previewed', decision: 'denied' })]);
+    expect(await rowOf(response.body.attemptId)).toEqual([
+      expect.objectContaining({ outcome: 'previewed', decision: 'denied' }),
+    ]);
   });
 
   it('reports a missing device and an ambiguous serial as failed checks, not problems', async () => {
@@ -72,13 +100,31 @@ describe('unassign preview', () => {
     harness.graph.addDevice(second);
     const ticket = await createLocalTicket(harness);
 
-    const ambiguous = await preview('/v1/autopilot-devices/by-serial/PRV-DUP-0001/unassign-resource-account/preview', { changeTicket: ticket, justification: JUSTIFICATION });
-    const missing = await preview('/v1/autopilot-devices/by-serial/PRV-NONE/unassign-resource-account/preview', { changeTicket: ticket, justification: JUSTIFICATION });
+    const ambiguous = await preview('/v1/autopilot-devices/by-serial/PRV-DUP-0001/unassign-resource-account/preview', {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
+    const missing = await preview('/v1/autopilot-devices/by-serial/PRV-NONE/unassign-resource-account/preview', {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
 
     expect(ambiguous.status).toBe(200);
-    expect(ambiguous.body.checks.find((check: { check: string }) => check.check === 'device')).toMatchObject({ passed: false, code: 'AMBIGUOUS_DEVICE' });
-    expect(missing.body.checks.find((check: { check: string }) => check.check === 'device')).toMatchObject({ passed: false, code: 'DEVICE_NOT_FOUND' });
-    expect(await rowOf(ambiguous.body.attemptId)).toEqual([expect.objectContaining({ outcome: 'previewed', entry_point: 'preview-by-serial', serial_number: 'PRV-DUP-0001' })]);
+    expect(ambiguous.body.checks.find((check: { check: string }) => check.check === 'device')).toMatchObject({
+      passed: false,
+      code: 'AMBIGUOUS_DEVICE',
+    });
+    expect(missing.body.checks.find((check: { check: string }) => check.check === 'device')).toMatchObject({
+      passed: false,
+      code: 'DEVICE_NOT_FOUND',
+    });
+    expect(await rowOf(ambiguous.body.attemptId)).toEqual([
+      expect.objectContaining({
+        outcome: 'previewed',
+        entry_point: 'preview-by-serial',
+        serial_number: 'PRV-DUP-0001',
+      }),
+    ]);
   });
 
   it('does not hold the device: an unassign may run while a preview of the same device is in flight', async () => {
@@ -89,9 +135,16 @@ describe('unassign preview', () => {
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER] });
     const body = { changeTicket: ticket, justification: JUSTIFICATION };
 
-    const previewing = harness.http.post(`/v1/autopilot-devices/${device.id}/unassign-resource-account/preview`).set('authorization', `Bearer ${caller}`).send(body).then((r) => r);
+    const previewing = harness.http
+      .post(`/v1/autopilot-devices/${device.id}/unassign-resource-account/preview`)
+      .set('authorization', `Bearer ${caller}`)
+      .send(body)
+      .then((r) => r);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const unassign = await harness.http.post(`/v1/autopilot-devices/${device.id}/unassign-resource-account`).set('authorization', `Bearer ${caller}`).send(body);
+    const unassign = await harness.http
+      .post(`/v1/autopilot-devices/${device.id}/unassign-resource-account`)
+      .set('authorization', `Bearer ${caller}`)
+      .send(body);
 
     expect(unassign.status, unassign.text).toBe(200);
     expect((await previewing).status).toBe(200);
@@ -101,10 +154,14 @@ describe('unassign preview', () => {
     const device = aTeamsRoom();
     harness.graph.addDevice(device);
 
-    const response = await preview(`/v1/autopilot-devices/${device.id}/unassign-resource-account/preview`, { justification: 'short' });
+    const response = await preview(`/v1/autopilot-devices/${device.id}/unassign-resource-account/preview`, {
+      justification: 'short',
+    });
 
     expectProblem(response, 400, 'INVALID_REQUEST');
     expect(graphTrafficFor(harness, device.id).all).toEqual([]);
-    expect(await rowOf(response.body.attemptId)).toEqual([expect.objectContaining({ outcome: 'invalid_request', entry_point: 'preview' })]);
+    expect(await rowOf(response.body.attemptId)).toEqual([
+      expect.objectContaining({ outcome: 'invalid_request', entry_point: 'preview' }),
+    ]);
   });
 });

@@ -38,7 +38,12 @@ describe('POST /v1/autopilot-devices/by-serial/{serialNumber}/unassign-resource-
     expect(graphTrafficFor(harness, longer.id).posts).toHaveLength(0);
     expect(harness.graph.device(device.id)?.resourceName).toBe('');
     expect(await rowOf(response.body.attemptId)).toEqual([
-      expect.objectContaining({ outcome: 'succeeded', entry_point: 'v1-by-serial', serial_number: 'bys-sn-0001', device_id: device.id }),
+      expect.objectContaining({
+        outcome: 'succeeded',
+        entry_point: 'v1-by-serial',
+        serial_number: 'bys-sn-0001',
+        device_id: device.id,
+      }),
     ]);
   });
 
@@ -49,7 +54,9 @@ describe('POST /v1/autopilot-devices/by-serial/{serialNumber}/unassign-resource-
 
     expectProblem(response, 404, 'DEVICE_NOT_FOUND');
     expect(posts()).toBe(before);
-    expect(await rowOf(response.body.attemptId)).toEqual([expect.objectContaining({ outcome: 'device_not_found', serial_number: 'BYS-NONE-0404', device_id: null })]);
+    expect(await rowOf(response.body.attemptId)).toEqual([
+      expect.objectContaining({ outcome: 'device_not_found', serial_number: 'BYS-NONE-0404', device_id: null }),
+    ]);
   });
 
   it('answers 409 AMBIGUOUS_DEVICE with the candidates when several devices have the serial, and forwards nothing', async () => {
@@ -65,7 +72,9 @@ describe('POST /v1/autopilot-devices/by-serial/{serialNumber}/unassign-resource-
     expect([...response.body.candidates].sort()).toEqual([first.id, second.id].sort());
     expect(posts()).toBe(before);
     expect(harness.graph.device(first.id)?.resourceName).toBe(first.resourceName);
-    expect(await rowOf(response.body.attemptId)).toEqual([expect.objectContaining({ outcome: 'ambiguous_device', http_status: 409 })]);
+    expect(await rowOf(response.body.attemptId)).toEqual([
+      expect.objectContaining({ outcome: 'ambiguous_device', http_status: 409 }),
+    ]);
   });
 
   it('refuses an invalid serial before anything reaches Graph, and records the attempt', async () => {
@@ -75,6 +84,8 @@ describe('POST /v1/autopilot-devices/by-serial/{serialNumber}/unassign-resource-
 
     expectProblem(response, 400, 'INVALID_REQUEST');
     expect(harness.graph.requests).toHaveLength(before);
-    expect(await rowOf(response.body.attemptId)).toEqual([expect.objectContaining({ outcome: 'invalid_request', entry_point: 'v1-by-serial' })]);
+    expect(await rowOf(response.body.attemptId)).toEqual([
+      expect.objectContaining({ outcome: 'invalid_request', entry_point: 'v1-by-serial' }),
+    ]);
   });
 });

@@ -6,7 +6,13 @@ import { GateHarness } from '../../helpers/gate-harness';
 import { createLocalTicket, JUSTIFICATION, UNASSIGNER, unassignV1 } from '../../helpers/unassign-calls';
 
 // The sender is driven by the tests (sendDue), not by its timer; failed notes are retried 20 ms later.
-const NOTES = { SERVICENOW_WORK_NOTES: 'true', WORK_NOTES_INTERVAL_MS: '3600000', WORK_NOTES_RETRY_BASE_MS: '20', WORK_NOTES_MAX_TRIES: '3', GRAPH_MAX_TRIES: '1' };
+const NOTES = {
+  SERVICENOW_WORK_NOTES: 'true',
+  WORK_NOTES_INTERVAL_MS: '3600000',
+  WORK_NOTES_RETRY_BASE_MS: '20',
+  WORK_NOTES_MAX_TRIES: '3',
+  GRAPH_MAX_TRIES: '1',
+};
 
 describe('work notes on the ServiceNow change', () => {
   let harness: GateHarness;
@@ -21,7 +27,10 @@ describe('work notes on the ServiceNow change', () => {
     harness.graph.addDevice(device);
     const change = harness.serviceNow.addChange(anImplementingChange());
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER], upn: 'flow.user@contoso.example' });
-    const response = await unassignV1(harness, device.id, caller, { changeTicket: change.number, justification: JUSTIFICATION });
+    const response = await unassignV1(harness, device.id, caller, {
+      changeTicket: change.number,
+      justification: JUSTIFICATION,
+    });
     return { device, change, response };
   };
   const readAttempt = async (attemptId: string, roles: string[]) => {
@@ -39,12 +48,23 @@ describe('work notes on the ServiceNow change', () => {
 
     const notes = harness.serviceNow.workNotes(change.sysId);
     expect(notes).toHaveLength(1);
-    for (const fact of [device.id, device.serialNumber, device.displayName, 'succeeded', response.body.attemptId, response.body.graph.requestId, 'flow.user@contoso.example']) {
+    for (const fact of [
+      device.id,
+      device.serialNumber,
+      device.displayName,
+      'succeeded',
+      response.body.attemptId,
+      response.body.graph.requestId,
+      'flow.user@contoso.example',
+    ]) {
       expect(notes[0]).toContain(fact);
     }
     const patch = patches().find((request) => request.path === `/api/now/table/change_request/${change.sysId}`)!;
     expect(JSON.parse(patch.body)).toEqual({ work_notes: notes[0] });
-    expect((await readAttempt(response.body.attemptId, ['Audit.Reader'])).workNote).toMatchObject({ state: 'sent', tries: 1 });
+    expect((await readAttempt(response.body.attemptId, ['Audit.Reader'])).workNote).toMatchObject({
+      state: 'sent',
+      tries: 1,
+    });
   });
 
   it('writes a note for an attempt that failed at Graph after forwarding, and none for one refused before', async () => {
@@ -55,7 +75,9 @@ describe('work notes on the ServiceNow change', () => {
     await sender().sendDue();
 
     expect(failed.response.status).toBe(502);
-    expect(harness.serviceNow.workNotes(failed.change.sysId)).toEqual([expect.stringContaining('Outcome: graph_failed')]);
+    expect(harness.serviceNow.workNotes(failed.change.sysId)).toEqual([
+      expect.stringContaining('Outcome: graph_failed'),
+    ]);
     expect(hub.response.status).toBe(403);
     expect(harness.serviceNow.workNotes(hub.change.sysId)).toEqual([]);
     expect((await readAttempt(hub.response.body.attemptId, ['Audit.Reader'])).workNote).toBeNull();
@@ -72,7 +94,10 @@ describe('work notes on the ServiceNow change', () => {
     }
 
     expect(harness.serviceNow.workNotes(change.sysId)).toHaveLength(1);
-    expect((await readAttempt(response.body.attemptId, ['Audit.Reader'])).workNote).toMatchObject({ state: 'sent', tries: 3 });
+    expect((await readAttempt(response.body.attemptId, ['Audit.Reader'])).workNote).toMatchObject({
+      state: 'sent',
+      tries: 3,
+    });
   });
 
   it('marks a note failed after WORK_NOTES_MAX_TRIES, leaving the outcome alone and the error for auditors only', async () => {
@@ -86,7 +111,10 @@ describe('work notes on the ServiceNow change', () => {
 
     expect(harness.serviceNow.workNotes(change.sysId)).toEqual([]);
     const audited = await readAttempt(response.body.attemptId, ['Audit.Reader']);
-    expect(audited).toMatchObject({ outcome: 'succeeded', workNote: { state: 'failed', tries: 3, lastError: expect.stringContaining('500') } });
+    expect(audited).toMatchObject({
+      outcome: 'succeeded',
+      workNote: { state: 'failed', tries: 3, lastError: expect.stringContaining('500') },
+    });
   });
 });
 
@@ -103,7 +131,10 @@ describe('work notes turned off', () => {
     const change = harness.serviceNow.addChange(anImplementingChange());
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER] });
 
-    const response = await unassignV1(harness, device.id, caller, { changeTicket: change.number, justification: JUSTIFICATION });
+    const response = await unassignV1(harness, device.id, caller, {
+      changeTicket: change.number,
+      justification: JUSTIFICATION,
+    });
 
     expect(response.status).toBe(200);
     expect(await harness.gate.database.sql.query('SELECT 1 FROM work_notes')).toEqual([]);
@@ -124,10 +155,15 @@ describe('work notes on local change tickets', () => {
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER] });
     const admin = await harness.issuer.userToken({ roles: ['ChangeTickets.Admin'] });
 
-    const response = await unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+    const response = await unassignV1(harness, device.id, caller, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
     const read = await harness.http.get(`/v1/change-tickets/${ticket}`).set('authorization', `Bearer ${admin}`);
 
     expect(response.status).toBe(200);
-    expect(read.body.workNotes).toEqual([{ attemptId: response.body.attemptId, writtenAt: expect.any(String), body: expect.stringContaining(device.id) }]);
+    expect(read.body.workNotes).toEqual([
+      { attemptId: response.body.attemptId, writtenAt: expect.any(String), body: expect.stringContaining(device.id) },
+    ]);
   });
 });

@@ -39,7 +39,9 @@ describe.runIf(process.env.DATABASE_URL)('the database cut while a call is at Gr
     harness.graph.respondNext('unassign', { status: 204, delayMs: 400 });
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER] });
 
-    const call = unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION }).then((response) => response);
+    const call = unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION }).then(
+      (response) => response,
+    );
     while (graphTrafficFor(harness, device.id).posts.length === 0) await sleep(20);
     await proxy.cut();
     const response = await call;
@@ -47,7 +49,10 @@ describe.runIf(process.env.DATABASE_URL)('the database cut while a call is at Gr
     expect(response.status, response.text).toBe(200);
     expect(harness.logs.some((line) => line.includes('attempt outcome could not be recorded'))).toBe(true);
 
-    const refused = await unassignV1(harness, aTeamsRoom().id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+    const refused = await unassignV1(harness, aTeamsRoom().id, caller, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
     expectProblem(refused, 503, 'AUDIT_UNAVAILABLE');
 
     await proxy.heal();
@@ -56,7 +61,12 @@ describe.runIf(process.env.DATABASE_URL)('the database cut while a call is at Gr
       [row] = await attemptsFor(harness, device.id);
       if (row && row.outcome !== 'in_flight') break;
     }
-    expect(row).toMatchObject({ id: response.body.attemptId, outcome: 'succeeded', reconciled: true, answer: { settledBy: 'sweeper' } });
+    expect(row).toMatchObject({
+      id: response.body.attemptId,
+      outcome: 'succeeded',
+      reconciled: true,
+      answer: { settledBy: 'sweeper' },
+    });
     expect(graphTrafficFor(harness, device.id).posts).toHaveLength(1);
   }, 40_000);
 });

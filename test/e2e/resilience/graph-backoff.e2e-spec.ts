@@ -7,10 +7,18 @@ import { graphTrafficFor, theOnlyAttemptFor } from '../../helpers/gate-observati
 import { expectProblem } from '../../helpers/refusal-assertions';
 import { createLocalTicket, JUSTIFICATION, UNASSIGNER, unassignV1 } from '../../helpers/unassign-calls';
 
-type Try = { operation: string; result: string; status?: number; waitMs: number; requestId?: string; clientRequestId: string };
+type Try = {
+  operation: string;
+  result: string;
+  status?: number;
+  waitMs: number;
+  requestId?: string;
+  clientRequestId: string;
+};
 
 const triesOf = (row: Record<string, unknown>) => row.graph_tries as Try[];
-const summary = (row: Record<string, unknown>) => triesOf(row).map(({ operation, result, status }) => `${operation}:${status ?? result}`);
+const summary = (row: Record<string, unknown>) =>
+  triesOf(row).map(({ operation, result, status }) => `${operation}:${status ?? result}`);
 const receivedAt = (request: RecordedGraphRequest) => request.receivedAt;
 
 describe('Graph back-off and reconciling', () => {
@@ -26,7 +34,10 @@ describe('Graph back-off and reconciling', () => {
     const device = aTeamsRoom();
     harness.graph.addDevice(device);
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER] });
-    const response = await unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+    const response = await unassignV1(harness, device.id, caller, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
     return { device, response, traffic: graphTrafficFor(harness, device.id) };
   };
 
@@ -135,7 +146,10 @@ describe('Graph refusing connections, and the circuit breaker', () => {
     const device = aTeamsRoom();
     harness.graph.addDevice(device);
     const caller = await harness.issuer.userToken({ roles: [UNASSIGNER] });
-    const response = await unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION });
+    const response = await unassignV1(harness, device.id, caller, {
+      changeTicket: ticket,
+      justification: JUSTIFICATION,
+    });
     return { device, response };
   };
 
@@ -174,7 +188,9 @@ describe('a failing token endpoint and the circuit breaker', () => {
   let harness: GateHarness;
   let ticket: string;
   beforeAll(async () => {
-    harness = await GateHarness.start({ env: { GRAPH_MAX_TRIES: '1', GRAPH_BREAKER_FAILURES: '2', GRAPH_BREAKER_COOLDOWN_MS: '60000' } });
+    harness = await GateHarness.start({
+      env: { GRAPH_MAX_TRIES: '1', GRAPH_BREAKER_FAILURES: '2', GRAPH_BREAKER_COOLDOWN_MS: '60000' },
+    });
     ticket = await createLocalTicket(harness);
   });
   afterAll(() => harness?.close());

@@ -25,7 +25,12 @@ describe('Idempotency-Key', () => {
     harness.graph.addDevice(device);
     return device;
   };
-  const unassign = (deviceId: string, key: string | undefined, body: Record<string, unknown> = { changeTicket: ticket, justification: JUSTIFICATION }, token = caller) => {
+  const unassign = (
+    deviceId: string,
+    key: string | undefined,
+    body: Record<string, unknown> = { changeTicket: ticket, justification: JUSTIFICATION },
+    token = caller,
+  ) => {
     const call = unassignV1(harness, deviceId, token, body);
     return key === undefined ? call : call.set('idempotency-key', key);
   };
@@ -45,8 +50,18 @@ describe('Idempotency-Key', () => {
     expect(graphTrafficFor(harness, device.id).posts).toHaveLength(1);
     const rows = await attemptsFor(harness, device.id);
     expect(rows).toEqual([
-      expect.objectContaining({ id: first.body.attemptId, outcome: 'succeeded', idempotency_key: key, replay_of: null }),
-      expect.objectContaining({ outcome: 'replayed', idempotency_key: key, replay_of: first.body.attemptId, http_status: 200 }),
+      expect.objectContaining({
+        id: first.body.attemptId,
+        outcome: 'succeeded',
+        idempotency_key: key,
+        replay_of: null,
+      }),
+      expect.objectContaining({
+        outcome: 'replayed',
+        idempotency_key: key,
+        replay_of: first.body.attemptId,
+        http_status: 200,
+      }),
     ]);
   });
 
@@ -65,7 +80,12 @@ describe('Idempotency-Key', () => {
     expect(repeat.headers['x-request-id']).not.toBe(first.headers['x-request-id']);
     expect(await attemptsFor(harness, device.id)).toEqual([
       expect.objectContaining({ outcome: 'ticket_rejected' }),
-      expect.objectContaining({ outcome: 'replayed', replay_of: first.body.attemptId, http_status: 422, error_code: 'CHANGE_TICKET_REJECTED' }),
+      expect.objectContaining({
+        outcome: 'replayed',
+        replay_of: first.body.attemptId,
+        http_status: 422,
+        error_code: 'CHANGE_TICKET_REJECTED',
+      }),
     ]);
   });
 
@@ -79,7 +99,13 @@ describe('Idempotency-Key', () => {
 
     expectProblem(conflict, 409, 'IDEMPOTENCY_CONFLICT');
     expect(graphTrafficFor(harness, other.id).all).toEqual([]);
-    expect(await attemptsFor(harness, other.id)).toEqual([expect.objectContaining({ outcome: 'request_conflict', error_code: 'IDEMPOTENCY_CONFLICT', idempotency_key: key })]);
+    expect(await attemptsFor(harness, other.id)).toEqual([
+      expect.objectContaining({
+        outcome: 'request_conflict',
+        error_code: 'IDEMPOTENCY_CONFLICT',
+        idempotency_key: key,
+      }),
+    ]);
   });
 
   it('keeps keys per caller: another caller may use the same key for their own request', async () => {
@@ -145,7 +171,10 @@ describe('Idempotency-Key', () => {
     expect(Number(held.hours)).toBeCloseTo(24, 1);
 
     // A day later, as far as the key can tell.
-    await sql.query(`UPDATE idempotency_keys SET expires_at = clock_timestamp() - interval '1 second' WHERE ${ofFirstDevice}`, [first.id]);
+    await sql.query(
+      `UPDATE idempotency_keys SET expires_at = clock_timestamp() - interval '1 second' WHERE ${ofFirstDevice}`,
+      [first.id],
+    );
     const response = await unassign(later.id, key);
 
     expect(response.status, response.text).toBe(200);
@@ -178,7 +207,10 @@ describe('Idempotency-Key', () => {
       expect(concurrent.headers['retry-after']).toBe('2');
       expect((await first).status).toBe(200);
       expect(graphTrafficFor(harness, device.id).posts).toHaveLength(1);
-      expect((await attemptsFor(harness, device.id)).map((row) => row.outcome).sort()).toEqual(['request_conflict', 'succeeded']);
+      expect((await attemptsFor(harness, device.id)).map((row) => row.outcome).sort()).toEqual([
+        'request_conflict',
+        'succeeded',
+      ]);
     });
 
     it('tells a retry whose answer was lost that the device has nothing left to unassign, naming the attempt that did it', async () => {

@@ -19,7 +19,11 @@ describe('pacing toward Graph (GRAPH_RATE_PER_SECOND, GRAPH_RATE_BURST)', () => 
   let ticket: string;
   beforeAll(async () => {
     harness = await GateHarness.start({
-      env: { GRAPH_RATE_PER_SECOND: String(RATE_PER_SECOND), GRAPH_RATE_BURST: String(BURST), GRAPH_CALL_DEADLINE_MS: '1000' },
+      env: {
+        GRAPH_RATE_PER_SECOND: String(RATE_PER_SECOND),
+        GRAPH_RATE_BURST: String(BURST),
+        GRAPH_CALL_DEADLINE_MS: '1000',
+      },
     });
     ticket = await createLocalTicket(harness);
   });
@@ -31,13 +35,19 @@ describe('pacing toward Graph (GRAPH_RATE_PER_SECOND, GRAPH_RATE_BURST)', () => 
     for (const device of devices) harness.graph.addDevice(device);
     const before = harness.graph.requests.length;
 
-    const answers = await Promise.all(devices.map((device) => unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION }).then((r) => r)));
+    const answers = await Promise.all(
+      devices.map((device) =>
+        unassignV1(harness, device.id, caller, { changeTicket: ticket, justification: JUSTIFICATION }).then((r) => r),
+      ),
+    );
 
     const sent = harness.graph.requests.slice(before).map((request) => request.receivedAt);
     for (const at of sent) {
       const upTo = sent.filter((other) => other <= at).length;
       // One request of slack: the bucket runs on the database's clock, arrivals are stamped by the fake.
-      expect(upTo, `${upTo} requests within ${at - sent[0]} ms`).toBeLessThanOrEqual(BURST + (RATE_PER_SECOND * (at - sent[0])) / 1000 + 1);
+      expect(upTo, `${upTo} requests within ${at - sent[0]} ms`).toBeLessThanOrEqual(
+        BURST + (RATE_PER_SECOND * (at - sent[0])) / 1000 + 1,
+      );
     }
     const paced = answers.filter((answer) => answer.status === 429);
     expect(paced.length).toBeGreaterThan(0);
@@ -55,7 +65,9 @@ describe('inbound rate limits', () => {
   let harness: GateHarness;
   let ticket: string;
   beforeAll(async () => {
-    harness = await GateHarness.start({ env: { RATE_LIMIT_PER_CALLER: '3', RATE_LIMIT_PER_IP_UNAUTHENTICATED: '2', RATE_LIMIT_WINDOW_MS: '60000' } });
+    harness = await GateHarness.start({
+      env: { RATE_LIMIT_PER_CALLER: '3', RATE_LIMIT_PER_IP_UNAUTHENTICATED: '2', RATE_LIMIT_WINDOW_MS: '60000' },
+    });
     ticket = await createLocalTicket(harness);
   });
   afterAll(() => harness?.close());
@@ -80,7 +92,9 @@ describe('inbound rate limits', () => {
     expect(refused.body.reason).toBe('caller_limit');
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(graphTrafficFor(harness, device.id).all).toEqual([]);
-    expect(await attemptsFor(harness, device.id)).toEqual([expect.objectContaining({ outcome: 'rate_limited', http_status: 429, decision: 'denied' })]);
+    expect(await attemptsFor(harness, device.id)).toEqual([
+      expect.objectContaining({ outcome: 'rate_limited', http_status: 429, decision: 'denied' }),
+    ]);
     expect(otherCaller.status).toBe(200);
   });
 
@@ -88,53 +102,67 @@ describe('inbound rate limits', () => {
     const devices = Array.from({ length: 6 }, () => aDevice());
 
     const answers = [];
-    for (const device of devices) answers.push(await unassignV1(harness, device.id, undefined, { changeTicket: ticket, justification: JUSTIFICATION }));
+    for (const device of devices)
+      answers.push(
+        await unassignV1(harness, device.id, undefined, { changeTicket: ticket, justification: JUSTIFICATION }),
+      );
 
     expect(answers.map((answer) => answer.status)).toEqual([401, 401, 429, 429, 429, 429]);
     expect(answers[2].body.reason).toBe('ip_limit');
     const rows = (await Promise.all(devices.map((device) => attemptsFor(harness, device.id)))).flat();
     expect(rows.map((row) => row.outcome)).toEqual(['unauthenticated', 'unauthenticated', 'rate_limited']);
     await harness.gate.app.get(InboundRateLimiter).flush();
-    const [window] = await harness.gate.database.sql.query<{ hits: number }>("SELECT hits FROM rate_limit_windows WHERE subject = 'ip:127.0.0.1'");
+    const [window] = await harness.gate.database.sql.query<{ hits: number }>(
+      "SELECT hits FROM rate_limit_windows WHERE subject = 'ip:127.0.0.1'",
+    );
     expect(window.hits).toBe(6);
   });
 });
 
-describe.runIf(process.env.DATABASE_URL)('inbound rate limits with two replicas on one database (real Postgres only)', () => {
-  let harness: GateHarness;
-  let replica: GateApp;
-  let ticket: string;
-  const env = { RATE_LIMIT_PER_CALLER: '4', RATE_LIMIT_WINDOW_MS: '60000' };
-  beforeAll(async () => {
-    harness = await GateHarness.start({ env });
-    replica = await createGateApp(loadAppConfig(harness.environment({ env })), createRootLogger('silent'));
-    ticket = await createLocalTicket(harness);
-  });
-  afterAll(async () => {
-    await replica?.app.close();
-    await harness?.close();
-  });
+describe.runIf(process.env.DATABASE_URL)(
+  'inbound rate limits with two replicas on one database (real Postgres only)',
+  () => {
+    let harness: GateHarness;
+    let replica: GateApp;
+    let ticket: string;
+    const env = { RATE_LIMIT_PER_CALLER: '4', RATE_LIMIT_WINDOW_MS: '60000' };
+    beforeAll(async () => {
+      harness = await GateHarness.start({ env });
+      replica = await createGateApp(loadAppConfig(harness.environment({ env })), createRootLogger('silent'));
+      ticket = await createLocalTicket(harness);
+    });
+    afterAll(async () => {
+      await replica?.app.close();
+      await harness?.close();
+    });
 
-  it("count a caller's requests together: a replica learns the other's counts through Postgres within a flush", async () => {
-    const oid = randomUUID();
-    const caller = await harness.issuer.userToken({ roles: [UNASSIGNER], oid });
-    const body = { changeTicket: ticket, justification: JUSTIFICATION };
-    const through = (app: GateApp) => {
-      const device = aTeamsRoom();
-      harness.graph.addDevice(device);
-      return request(app.app.getHttpServer()).post(`/v1/autopilot-devices/${device.id}/unassign-resource-account`).set('authorization', `Bearer ${caller}`).send(body);
-    };
-    for (let i = 0; i < 3; i += 1) expect((await through(harness.gate)).status).toBe(200);
-    await harness.gate.app.get(InboundRateLimiter).flush();
+    it("count a caller's requests together: a replica learns the other's counts through Postgres within a flush", async () => {
+      const oid = randomUUID();
+      const caller = await harness.issuer.userToken({ roles: [UNASSIGNER], oid });
+      const body = { changeTicket: ticket, justification: JUSTIFICATION };
+      const through = (app: GateApp) => {
+        const device = aTeamsRoom();
+        harness.graph.addDevice(device);
+        return request(app.app.getHttpServer())
+          .post(`/v1/autopilot-devices/${device.id}/unassign-resource-account`)
+          .set('authorization', `Bearer ${caller}`)
+          .send(body);
+      };
+      for (let i = 0; i < 3; i += 1) expect((await through(harness.gate)).status).toBe(200);
+      await harness.gate.app.get(InboundRateLimiter).flush();
 
-    const onReplica = await through(replica);
-    await replica.app.get(InboundRateLimiter).flush();
-    const pastTheLimit = await through(replica);
+      const onReplica = await through(replica);
+      await replica.app.get(InboundRateLimiter).flush();
+      const pastTheLimit = await through(replica);
 
-    expect(onReplica.status).toBe(200);
-    expectProblem(pastTheLimit, 429, 'RATE_LIMITED');
-    await replica.app.get(InboundRateLimiter).flush();
-    const windows = await harness.gate.database.sql.query<{ hits: number }>('SELECT hits FROM rate_limit_windows WHERE subject LIKE $1', [`caller:%/${oid}`]);
-    expect(windows).toEqual([{ hits: 5 }]);
-  });
-});
+      expect(onReplica.status).toBe(200);
+      expectProblem(pastTheLimit, 429, 'RATE_LIMITED');
+      await replica.app.get(InboundRateLimiter).flush();
+      const windows = await harness.gate.database.sql.query<{ hits: number }>(
+        'SELECT hits FROM rate_limit_windows WHERE subject LIKE $1',
+        [`caller:%/${oid}`],
+      );
+      expect(windows).toEqual([{ hits: 5 }]);
+    });
+  },
+);

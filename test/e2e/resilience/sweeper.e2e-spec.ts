@@ -57,8 +57,14 @@ describe(AttemptSweeper.name, () => {
 
     const [stillAssigned] = await attemptsFor(harness, assigned.id);
     const [notRead] = await attemptsFor(harness, unreadable.id);
-    expect(stillAssigned).toMatchObject({ outcome: 'unknown', answer: { detail: expect.stringContaining('still has its resource account') } });
-    expect(notRead).toMatchObject({ outcome: 'unknown', answer: { detail: expect.stringContaining('could not be read back') } });
+    expect(stillAssigned).toMatchObject({
+      outcome: 'unknown',
+      answer: { detail: expect.stringContaining('still has its resource account') },
+    });
+    expect(notRead).toMatchObject({
+      outcome: 'unknown',
+      answer: { detail: expect.stringContaining('could not be read back') },
+    });
   });
 
   it('leaves a recent in-flight attempt alone', async () => {
@@ -89,7 +95,10 @@ describe(AttemptSweeper.name, () => {
       await leftInFlight(device.id);
       harness.graph.respondNext('read', { status: 200, delayMs: 300 });
 
-      const reports = await Promise.all([harness.gate.app.get(AttemptSweeper).sweep(), replica.app.get(AttemptSweeper).sweep()]);
+      const reports = await Promise.all([
+        harness.gate.app.get(AttemptSweeper).sweep(),
+        replica.app.get(AttemptSweeper).sweep(),
+      ]);
 
       expect(reports.map((report) => report.swept).sort()).toEqual([false, true]);
       expect(graphTrafficFor(harness, device.id).reads).toHaveLength(1);

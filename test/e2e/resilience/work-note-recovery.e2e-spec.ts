@@ -14,7 +14,11 @@ describe.runIf(process.env.DATABASE_URL)('work notes across a killed gate (real 
   const gates: GateProcess[] = [];
 
   const startGate = async (env: Record<string, string>) => {
-    const gate = await GateProcess.start(mainJs, harness.environment({ ticketProvider: 'servicenow', env: { ...NOTES, ...env } }), await freePort());
+    const gate = await GateProcess.start(
+      mainJs,
+      harness.environment({ ticketProvider: 'servicenow', env: { ...NOTES, ...env } }),
+      await freePort(),
+    );
     gates.push(gate);
     return gate;
   };
@@ -35,7 +39,8 @@ describe.runIf(process.env.DATABASE_URL)('work notes across a killed gate (real 
     const rows = (await harness.attemptRows()).filter((row) => row.id === attemptId);
     return rows.length === 1 ? rows[0] : undefined;
   };
-  const patchesTo = (sysId: string) => harness.serviceNow.requests.filter((request) => request.method === 'PATCH' && request.path.endsWith(sysId));
+  const patchesTo = (sysId: string) =>
+    harness.serviceNow.requests.filter((request) => request.method === 'PATCH' && request.path.endsWith(sysId));
 
   beforeAll(async () => {
     harness = await GateHarness.prepare();
@@ -69,12 +74,15 @@ describe.runIf(process.env.DATABASE_URL)('work notes across a killed gate (real 
     // ServiceNow writes the note at once and answers only much later: the gate is killed while it waits.
     const { change, attemptId } = await unassign(dying);
     harness.serviceNow.respondNext({ status: 200, delayAnswerMs: 30_000 });
-    await until('ServiceNow to have the note', () => (harness.serviceNow.workNotes(change.sysId).length > 0 ? true : undefined));
+    await until('ServiceNow to have the note', () =>
+      harness.serviceNow.workNotes(change.sysId).length > 0 ? true : undefined,
+    );
     dying.kill('SIGKILL');
     await dying.exited;
 
     await startGate({ WORK_NOTES_INTERVAL_MS: '100' });
-    const journalChecks = () => harness.serviceNow.requests.filter((request) => request.path === '/api/now/table/sys_journal_field');
+    const journalChecks = () =>
+      harness.serviceNow.requests.filter((request) => request.path === '/api/now/table/sys_journal_field');
     await until('the restarted gate to look for the note', () => (journalChecks().length > 0 ? true : undefined));
     await new Promise((resolve) => setTimeout(resolve, 500));
 
