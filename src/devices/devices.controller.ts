@@ -33,7 +33,7 @@ class DeviceViewDto {
   @ApiProperty({ type: CanUnassignDto }) canUnassign!: CanUnassignDto;
 }
 
-const DEVICE_VIEW_EXAMPLE: DeviceViewDto = {
+export const DEVICE_VIEW_EXAMPLE: DeviceViewDto = {
   device: {
     id: '5a1c1d5e-0000-4000-8000-000000000001',
     serialNumber: 'SIM-MTR-0001',

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AuthenticatedByUseCase } from '../../auth/public.decorator';
+import { DEVICE_VIEW_EXAMPLE } from '../../devices/devices.controller';
 import { ApiProblemResponses } from '../../http/api-problem-responses.decorator';
 import { ProblemCode } from '../../http/problem-code';
 import { requestPart } from '../command-from-request';
@@ -59,16 +60,7 @@ const PREVIEW_EXAMPLE: PreviewAnswerDto = {
       detail: 'The change ticket CHG0001234 is not approved.',
     },
   ],
-  device: {
-    device: {
-      id: '5a1c1d5e-0000-4000-8000-000000000001',
-      serialNumber: 'SIM-MTR-0001',
-      groupTag: 'MTR-EU',
-      displayName: 'ROOM-EU-01',
-    },
-    hasResourceAccount: true,
-    canUnassign: { allowed: true, reason: null, ticketRequired: true },
-  },
+  device: DEVICE_VIEW_EXAMPLE,
   ticket: {
     number: 'CHG0001234',
     source: 'servicenow',
