@@ -223,6 +223,14 @@ describe(loadAppConfig.name, () => {
     expect(namedVariables(message)).toEqual(['GRAPH_MODE']);
   });
 
+  it('refuses a sweeper that could take the attempt of a request still at Graph: stale after twice the call deadline', () => {
+    const deadline = { GRAPH_CALL_DEADLINE_MS: '30000' };
+
+    expect(namedVariables(refusalOf({ ...deadline, SWEEP_STALE_AFTER_MS: '45000' }))).toEqual(['SWEEP_STALE_AFTER_MS']);
+    expect(namedVariables(refusalOf({ ...deadline, SWEEP_STALE_AFTER_MS: '60000' }))).toEqual(['SWEEP_STALE_AFTER_MS']);
+    expect(loadAppConfig({ ...deadline, SWEEP_STALE_AFTER_MS: '60001' }).resilience.sweeper.staleAfterMs).toBe(60_001);
+  });
+
   it('refuses AUTH_ISSUER without AUTH_AUDIENCE', () => {
     const message = refusalOf({ AUTH_ISSUER: ISSUER });
 

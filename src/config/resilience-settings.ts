@@ -42,9 +42,13 @@ export function checkResilience(
   env: ResilienceEnvironment,
   problem: (variable: string, message: string) => void,
 ): void {
-  // A call still retrying must never look abandoned to the sweeper.
-  if (env.SWEEP_STALE_AFTER_MS <= env.GRAPH_CALL_DEADLINE_MS) {
-    problem('SWEEP_STALE_AFTER_MS', `must exceed GRAPH_CALL_DEADLINE_MS (${env.GRAPH_CALL_DEADLINE_MS})`);
+  // A live request must never look abandoned to the sweeper. It holds its attempt in flight through the device read
+  // and the unassign, each under its own deadline (the ticket look-up and the writes come on top).
+  if (env.SWEEP_STALE_AFTER_MS <= 2 * env.GRAPH_CALL_DEADLINE_MS) {
+    problem(
+      'SWEEP_STALE_AFTER_MS',
+      `must exceed twice GRAPH_CALL_DEADLINE_MS (${2 * env.GRAPH_CALL_DEADLINE_MS}): a request holds its attempt through the device read and the unassign`,
+    );
   }
 }
 

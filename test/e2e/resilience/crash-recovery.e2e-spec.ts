@@ -6,9 +6,10 @@ import { attemptsFor, graphTrafficFor } from '../../helpers/gate-observations';
 import { buildGate, freePort, GateProcess, removeBuild, until } from '../../helpers/gate-process';
 import { JUSTIFICATION, UNASSIGNER } from '../../helpers/unassign-calls';
 
-// The sweeper runs often and takes rows in flight for over 1.5 s here (the Graph call deadline is 1 s).
+// The sweeper runs often and takes rows in flight for over 3 s here (the Graph call deadline is 1 s: a live request may
+// hold its row through a read and an unassign, 2 s, and a loaded machine needs the rest).
 const RECOVERY = {
-  SWEEP_STALE_AFTER_MS: '1500',
+  SWEEP_STALE_AFTER_MS: '3000',
   SWEEP_INTERVAL_MS: '250',
   GRAPH_CALL_DEADLINE_MS: '1000',
   GRAPH_TIMEOUT_MS: '5000',

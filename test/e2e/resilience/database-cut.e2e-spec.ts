@@ -21,7 +21,7 @@ describe.runIf(process.env.DATABASE_URL)('the database cut while a call is at Gr
     await harness.boot({
       env: {
         DATABASE_URL: throughProxy.toString(),
-        SWEEP_STALE_AFTER_MS: '1500',
+        SWEEP_STALE_AFTER_MS: '3000',
         SWEEP_INTERVAL_MS: '250',
         GRAPH_CALL_DEADLINE_MS: '1000',
       },
