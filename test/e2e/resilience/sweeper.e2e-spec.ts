@@ -9,7 +9,7 @@ import { GateHarness } from '../../helpers/gate-harness';
 import { attemptsFor, graphTrafficFor } from '../../helpers/gate-observations';
 
 // Long intervals: these tests call sweep() themselves.
-const SWEEPER = { SWEEP_STALE_AFTER_MS: '60000', SWEEP_INTERVAL_MS: '3600000', GRAPH_MAX_TRIES: '1' };
+const SWEEPER = { SWEEP_STALE_AFTER_MS: '90000', SWEEP_INTERVAL_MS: '3600000', GRAPH_MAX_TRIES: '1' };
 
 describe(AttemptSweeper.name, () => {
   let harness: GateHarness;
