@@ -13,6 +13,7 @@ import { createLocalTicket, JUSTIFICATION, UNASSIGNER, unassignV1 } from '../../
 
 const RATE_PER_SECOND = 4;
 const BURST = 2;
+const DISPATCH_LAG_MS = 250;
 
 describe('pacing toward Graph (GRAPH_RATE_PER_SECOND, GRAPH_RATE_BURST)', () => {
   let harness: GateHarness;
@@ -44,9 +45,11 @@ describe('pacing toward Graph (GRAPH_RATE_PER_SECOND, GRAPH_RATE_BURST)', () => 
     const sent = harness.graph.requests.slice(before).map((request) => request.receivedAt);
     for (const at of sent) {
       const upTo = sent.filter((other) => other <= at).length;
-      // One request of slack: the bucket runs on the database's clock, arrivals are stamped by the fake.
+      // Tokens are taken on the database's clock, arrivals stamped by the fake: a request delayed between its token
+      // and the fake (a loaded machine, 250 ms allowed) makes the later ones look closer to it, by one more at most
+      // per 250 ms at this rate. Without pacing all 32 requests would arrive within a few hundred milliseconds.
       expect(upTo, `${upTo} requests within ${at - sent[0]} ms`).toBeLessThanOrEqual(
-        BURST + (RATE_PER_SECOND * (at - sent[0])) / 1000 + 1,
+        BURST + (RATE_PER_SECOND * (at - sent[0] + DISPATCH_LAG_MS)) / 1000 + 1,
       );
     }
     const paced = answers.filter((answer) => answer.status === 429);
