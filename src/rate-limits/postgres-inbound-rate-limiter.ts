@@ -1,4 +1,5 @@
 import type { BeforeApplicationShutdown } from '@nestjs/common';
+import { SerialRuns } from '../background/serial-runs';
 import type { SqlExecutor } from '../database/sql-executor';
 import { InboundRateLimiter, type RateLimitVerdict } from './inbound-rate-limiter';
 
@@ -32,16 +33,18 @@ interface WindowCount {
  */
 export class PostgresInboundRateLimiter extends InboundRateLimiter implements BeforeApplicationShutdown {
   private readonly counts = new Map<string, WindowCount>();
-  private readonly timer: NodeJS.Timeout;
-  private flushing?: Promise<void>;
+  // A failed write is not lost (its counts join the next one), so the timer's failures need no more than that.
+  private readonly flushes = new SerialRuns(
+    () => this.write(),
+    () => undefined,
+  );
 
   constructor(
     private readonly sql: SqlExecutor,
     private readonly windowMs: number,
   ) {
     super();
-    this.timer = setInterval(() => void this.flush().catch(() => undefined), FLUSH_MS);
-    this.timer.unref();
+    this.flushes.every(FLUSH_MS);
   }
 
   async hit(subject: string, limit: number): Promise<RateLimitVerdict> {
@@ -62,11 +65,9 @@ export class PostgresInboundRateLimiter extends InboundRateLimiter implements Be
     };
   }
 
+  /** Shares what was counted here until now (after the write under way, which may have started before). */
   flush(): Promise<void> {
-    this.flushing ??= this.write().finally(() => {
-      this.flushing = undefined;
-    });
-    return this.flushing;
+    return this.flushes.runNow();
   }
 
   async forgetBefore(before: Date): Promise<number> {
@@ -76,7 +77,7 @@ export class PostgresInboundRateLimiter extends InboundRateLimiter implements Be
 
   /** Before the database closes: what was counted here is shared, not lost. */
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
+    await this.flushes.stop();
     await this.flush().catch(() => undefined);
   }
 

@@ -6,6 +6,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { SerialRuns } from '../../background/serial-runs';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/app-config.token';
 import type { DatabaseConnection } from '../../database/database-connection';
@@ -37,8 +38,8 @@ export interface SweepReport {
 @Injectable()
 export class AttemptSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AttemptSweeper.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<SweepReport>;
+  private readonly logFailure = (error: unknown) => this.logger.error({ err: error }, 'sweep failed');
+  private readonly runs = new SerialRuns(() => this.sweepUnderLock(), this.logFailure);
 
   constructor(
     private readonly attempts: AttemptRepository,
@@ -50,27 +51,20 @@ export class AttemptSweeper implements OnApplicationBootstrap, BeforeApplication
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep(), this.config.resilience.sweeper.intervalMs);
-    this.timer.unref();
+    this.runs.every(this.config.resilience.sweeper.intervalMs);
   }
 
   /** Before the database closes: a sweep under way finishes. */
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.runs.stop();
   }
 
-  /** One sweep, unless one is running here already; failures are logged, the next interval tries again. */
+  /** One sweep, after the one running here if any; a failure is logged and reported as no sweep. */
   sweep(): Promise<SweepReport> {
-    this.running ??= this.sweepUnderLock()
-      .catch((error: unknown) => {
-        this.logger.error({ err: error }, 'sweep failed');
-        return { swept: false, settled: 0 };
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.runs.runNow().catch((error: unknown) => {
+      this.logFailure(error);
+      return { swept: false, settled: 0 };
+    });
   }
 
   private sweepUnderLock(): Promise<SweepReport> {

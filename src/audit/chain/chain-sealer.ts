@@ -5,7 +5,7 @@ import type { DatabaseConnection } from '../../database/database-connection';
 import { DATABASE_CONNECTION } from '../../database/database.providers';
 import type { SqlExecutor } from '../../database/sql-executor';
 import { AuditAttemptsRepository } from '../query/audit-attempts.repository';
-import { SerialRuns } from '../serial-runs';
+import { SerialRuns } from '../../background/serial-runs';
 import { AUDIT_SIGNING_KEY } from './audit-chain.tokens';
 import type { AuditSigningKey } from './audit-signing-key';
 import { chainHash } from './canonical-record';

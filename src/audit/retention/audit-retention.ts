@@ -8,7 +8,7 @@ import { AUDIT_SIGNING_KEY } from '../chain/audit-chain.tokens';
 import type { AuditSigningKey } from '../chain/audit-signing-key';
 import { readLatestRetentionRun } from '../chain/chain-records';
 import { retentionStatement, signStatement, type RetentionRun } from '../chain/signed-statements';
-import { SerialRuns } from '../serial-runs';
+import { SerialRuns } from '../../background/serial-runs';
 
 /** Any constant of ours: two retention runs never plan the same cut. */
 export const RETENTION_LOCK_KEY = 72707372;

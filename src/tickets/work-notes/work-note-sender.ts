@@ -5,6 +5,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { SerialRuns } from '../../background/serial-runs';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/app-config.token';
 import { ServiceNowWorkNotes } from '../servicenow/servicenow-work-notes';
@@ -22,8 +23,8 @@ const MAX_BACKOFF_MS = 10 * 60_000;
 @Injectable()
 export class WorkNoteSender implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WorkNoteSender.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private readonly logFailure = (error: unknown) => this.logger.error({ err: error }, 'work notes could not be sent');
+  private readonly runs = new SerialRuns(() => this.sendRound(), this.logFailure);
 
   constructor(
     private readonly notes: WorkNoteRepository,
@@ -32,26 +33,19 @@ export class WorkNoteSender implements OnApplicationBootstrap, BeforeApplication
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sendDue(), this.config.tickets.workNotes.intervalMs);
-    this.timer.unref();
+    this.runs.every(this.config.tickets.workNotes.intervalMs);
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.runs.stop();
   }
 
-  /** Sends what is due now, unless a round is under way here already; the number of notes it handled. */
+  /** Sends what is due now, after the round under way here if any; the number of notes it handled. */
   sendDue(): Promise<number> {
-    this.running ??= this.sendRound()
-      .catch((error: unknown) => {
-        this.logger.error({ err: error }, 'work notes could not be sent');
-        return 0;
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.runs.runNow().catch((error: unknown) => {
+      this.logFailure(error);
+      return 0;
+    });
   }
 
   private async sendRound(): Promise<number> {
