@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AttemptDraft } from '../attempts/attempt-draft';
+import type { AttemptDraft } from '../attempts/attempt-draft';
 import type { Principal } from '../auth/principal';
 import { hasResourceAccount, type AutopilotDevice } from '../graph/autopilot-device';
 import { currentClientRequestId } from '../graph/client-request-id';
@@ -9,6 +9,7 @@ import { ProblemError } from '../http/problem.error';
 import { AbilityFactory } from '../policy/ability.factory';
 import { decideUnassign } from '../policy/device-decision';
 import type { AppAbility } from '../policy/policy-vocabulary';
+import { attemptDraftFor } from './attempt-draft-for';
 import { AttemptRefusal, refusalForGraphFailure, refuse } from './attempt-refusal';
 import { AttemptClosing } from './steps/attempt-closing.step';
 import { AttemptOpening } from './steps/attempt-opening.step';
@@ -43,16 +44,7 @@ export class UnassignResourceAccountUseCase {
   }
 
   async execute(command: UnassignResourceAccountCommand): Promise<UnassignAnswer> {
-    const attempt = new AttemptDraft({
-      entryPoint: command.entryPoint,
-      correlationId: command.correlationId,
-      clientIp: command.clientIp,
-      userAgent: command.userAgent,
-      deviceId: command.deviceIds?.at(-1) ?? null,
-      serialNumber: command.serialNumber ?? null,
-      policyVersion: this.policyVersion,
-      simulated: this.graph.simulated,
-    });
+    const attempt = attemptDraftFor(command, { policyVersion: this.policyVersion, simulated: this.graph.simulated });
     try {
       return await this.decideAndForward(command, attempt);
     } catch (error) {

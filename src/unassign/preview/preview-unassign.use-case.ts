@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AttemptDraft } from '../../attempts/attempt-draft';
+import type { AttemptDraft } from '../../attempts/attempt-draft';
 import { deviceViewFor, mayReadDevice, type DeviceView } from '../../devices/device-view';
 import { hasResourceAccount, type AutopilotDevice } from '../../graph/autopilot-device';
 import { GraphClient } from '../../graph/graph-client';
@@ -8,6 +8,7 @@ import { ProblemError } from '../../http/problem.error';
 import { AbilityFactory } from '../../policy/ability.factory';
 import { decideUnassign } from '../../policy/device-decision';
 import type { ChangeTicket } from '../../tickets/change-ticket';
+import { attemptDraftFor } from '../attempt-draft-for';
 import { AttemptRefusal } from '../attempt-refusal';
 import { AttemptClosing } from '../steps/attempt-closing.step';
 import { AttemptOpening } from '../steps/attempt-opening.step';
@@ -45,13 +46,7 @@ export class PreviewUnassignUseCase {
   ) {}
 
   async execute(command: UnassignResourceAccountCommand): Promise<PreviewAnswer> {
-    const attempt = new AttemptDraft({
-      entryPoint: command.entryPoint,
-      correlationId: command.correlationId,
-      clientIp: command.clientIp,
-      userAgent: command.userAgent,
-      deviceId: command.deviceIds?.at(-1) ?? null,
-      serialNumber: command.serialNumber ?? null,
+    const attempt = attemptDraftFor(command, {
       policyVersion: this.abilities.policyVersion,
       simulated: this.graph.simulated,
     });
