@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { applyDecorators, Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthenticatedByUseCase } from '../auth/public.decorator';
@@ -46,6 +46,19 @@ const REPLAYABLE_PROBLEM_SHAPE: RefusalShape = { ...PROBLEM_SHAPE, headers: IDEM
 
 const SUCCEEDED = 'Graph answered 204: the resource account was unassigned (or a reconciling read found it gone).';
 
+/** What both unassign routes take and answer when they succeed: the body, the Idempotency-Key, the result. */
+const ApiUnassignExchange = () =>
+  applyDecorators(
+    ApiUnassignBody(),
+    ApiHeader(IDEMPOTENCY_KEY_HEADER),
+    ApiOkResponse({
+      type: UnassignResultDto,
+      description: SUCCEEDED,
+      headers: IDEMPOTENT_REPLAYED_HEADER,
+      example: UNASSIGN_RESULT_EXAMPLE,
+    }),
+  );
+
 @ApiTags('unassign')
 @ApiBearerAuth()
 @Controller('v1/autopilot-devices')
@@ -63,14 +76,7 @@ export class UnassignController {
       'checks the change ticket, records the attempt and only then forwards unassignResourceAccountFromDevice to Graph. ' +
       'Every call, refused ones included, leaves exactly one attempt; its id is in the answer.',
   })
-  @ApiUnassignBody()
-  @ApiHeader(IDEMPOTENCY_KEY_HEADER)
-  @ApiOkResponse({
-    type: UnassignResultDto,
-    description: SUCCEEDED,
-    headers: IDEMPOTENT_REPLAYED_HEADER,
-    example: UNASSIGN_RESULT_EXAMPLE,
-  })
+  @ApiUnassignExchange()
   @ApiRefusals(REPLAYABLE_PROBLEM_SHAPE, UNASSIGN_REFUSALS)
   execute(
     @Param('deviceId') deviceId: string,
@@ -92,14 +98,7 @@ export class UnassignController {
       'device goes on exactly as by id (the attempt records the serial and the device it resolved to); none is 404 ' +
       'DEVICE_NOT_FOUND; several is 409 AMBIGUOUS_DEVICE with the candidate ids, and nothing is forwarded.',
   })
-  @ApiUnassignBody()
-  @ApiHeader(IDEMPOTENCY_KEY_HEADER)
-  @ApiOkResponse({
-    type: UnassignResultDto,
-    description: SUCCEEDED,
-    headers: IDEMPOTENT_REPLAYED_HEADER,
-    example: UNASSIGN_RESULT_EXAMPLE,
-  })
+  @ApiUnassignExchange()
   @ApiRefusals(REPLAYABLE_PROBLEM_SHAPE, [...UNASSIGN_REFUSALS, ProblemCode.AmbiguousDevice])
   executeBySerial(
     @Param('serialNumber') serialNumber: string,
