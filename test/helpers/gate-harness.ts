@@ -130,6 +130,9 @@ export class GateHarness {
             SERVICENOW_USERNAME: SERVICENOW_USER,
             SERVICENOW_PASSWORD: SERVICENOW_PASSWORD,
             SERVICENOW_TIMEOUT_MS: '2500',
+            // The work-note sender's requests would take a response a test scripted for its ticket look-up: tests
+            // about notes send them with sendDue() or set their own interval.
+            WORK_NOTES_INTERVAL_MS: '3600000',
           }
         : {}),
       ...options.env,
